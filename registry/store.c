@@ -330,6 +330,14 @@ store_cursor_last(struct store_cursor *c, struct store_val *k, struct store_val 
 	return cursor_get(c, &kv, MDB_LAST, k, v);
 }
 
+int
+store_cursor_prev(struct store_cursor *c, struct store_val *k, struct store_val *v)
+{
+	MDB_val kv;
+
+	return cursor_get(c, &kv, MDB_PREV, k, v);
+}
+
 void
 store_cursor_close(struct store_cursor *c)
 {

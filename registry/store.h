@@ -102,6 +102,8 @@ int store_cursor_seek(struct store_cursor *c, const void *key, size_t klen, stru
 		      struct store_val *v);
 int store_cursor_next(struct store_cursor *c, struct store_val *k, struct store_val *v);
 int store_cursor_last(struct store_cursor *c, struct store_val *k, struct store_val *v);
+/* Move back one key; SEAL_ENOTFOUND before the first. */
+int store_cursor_prev(struct store_cursor *c, struct store_val *k, struct store_val *v);
 void store_cursor_close(struct store_cursor *c);
 
 /* Number of entries in db. */
