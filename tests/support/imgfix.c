@@ -15,6 +15,7 @@
 
 #include <jpeglib.h>
 #include <png.h>
+#include <qrencode.h>
 
 struct fix_sink {
 	uint8_t *buf;
@@ -197,5 +198,35 @@ imgfix_jpeg_write(const struct imgfix_jpeg *spec, uint8_t **out, size_t *len)
 	*out = x->buf;
 	*len = x->len;
 	free(x);
+	return 0;
+}
+
+int
+imgfix_qr_grey(const void *data, size_t n, int module_px, int margin, uint8_t **px, int *side)
+{
+	QRcode *qr = QRcode_encodeData((int)n, data, 0, QR_ECLEVEL_M);
+	int s;
+	uint8_t *g;
+
+	if (!qr)
+		return -1;
+	s = (qr->width + 2 * margin) * module_px;
+	g = malloc((size_t)s * s);
+	if (!g) {
+		QRcode_free(qr);
+		return -1;
+	}
+	memset(g, 255, (size_t)s * s);
+	for (int y = 0; y < s; y++)
+		for (int x = 0; x < s; x++) {
+			int mx = x / module_px - margin, my = y / module_px - margin;
+
+			if (mx >= 0 && my >= 0 && mx < qr->width && my < qr->width &&
+			    (qr->data[my * qr->width + mx] & 1))
+				g[(size_t)y * s + x] = 0;
+		}
+	QRcode_free(qr);
+	*px = g;
+	*side = s;
 	return 0;
 }

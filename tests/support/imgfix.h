@@ -3,7 +3,8 @@
  *
  * The image module only writes 8-bit grey and RGB PNGs; the tests also need
  * palette, 16-bit, alpha and interlaced PNGs and JPEGs with an EXIF
- * orientation, so these helpers drive libpng and libjpeg directly.  Linked
+ * orientation, and QR codes beyond the product's payload cap, so these
+ * helpers drive libpng, libjpeg and libqrencode directly.  Linked
  * into every test binary (tests/support/); never used by the product.
  * All functions return 0 or -1 and hand back a malloc'ed buffer the caller
  * frees.
@@ -44,5 +45,11 @@ struct imgfix_jpeg {
 
 /* Write spec as a JPEG. */
 int imgfix_jpeg_write(const struct imgfix_jpeg *spec, uint8_t **out, size_t *len);
+
+/* Draw n bytes of data as a QR code (level M, 8-bit mode, any length
+ * libqrencode accepts, unlike qr_encode_png) into a malloc'ed grey square of
+ * *side x *side pixels: black modules of module_px pixels on white, margin
+ * modules of quiet zone. */
+int imgfix_qr_grey(const void *data, size_t n, int module_px, int margin, uint8_t **px, int *side);
 
 #endif
