@@ -324,7 +324,7 @@ box_sd(double x, double y, double h)
 static void
 draw_square(struct cov *c, const struct frame *fr, double h, double w, int solid)
 {
-	int ext = (int)ceil(h * 1.4143) + 2;
+	int ext = (int)ceil(h * (fabs(fr->cosr) + fabs(fr->sinr))) + 2;
 	for (int y = (int)fr->cy - ext; y <= (int)fr->cy + ext; y++) {
 		if (y < 0 || y >= c->h)
 			continue;
@@ -333,6 +333,8 @@ draw_square(struct cov *c, const struct frame *fr, double h, double w, int solid
 				continue;
 			double sx, sy;
 			frame_to_seal(fr, xx, y, &sx, &sy);
+			if (!solid && fabs(sx) < h - w - 1.0 && fabs(sy) < h - w - 1.0)
+				continue;
 			double v = clamp01(0.5 - box_sd(sx, sy, h));
 			if (!solid && v > 0.0)
 				v = fmin(v, clamp01(box_sd(sx, sy, h - w) + 0.5));
