@@ -1,13 +1,44 @@
 /*
- * matcher.c - seal impression matching (placeholder until the pipeline lands).
+ * matcher.c - seal impression matching: the pipeline.
  *
- * This first version only validates its arguments and answers inconclusive;
- * the real pipeline (ink, locate, polar, align, score) replaces it.
+ * Reference: red-ink map, seal located (locate.c), ink level measured; the
+ * feature blob stores that geometry plus a coarse polar image (for the 1:N
+ * hash).  Query: red-ink map at full size and a pyramid of 2x box
+ * reductions; every seal-like region is a candidate.  For each candidate
+ * (largest first, at most MATCH_CANDIDATES): polar images of reference and
+ * query give rotation hypotheses (polar.c); each is refined by affine
+ * Lucas-Kanade on a coarse view and the best continues to a fine view
+ * (align.c).  On the fine views the reference is blurred to the query's
+ * blur (the blur that best explains the query), both are binarised, and
+ * distance transforms measure query ink far from reference ink (costly) and
+ * reference ink missing from the query (cheap).  score.c turns the figures
+ * into a score and a verdict.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/errors.h"
+#include "verify/align.h"
+#include "verify/ink.h"
+#include "verify/locate.h"
 #include "verify/matcher.h"
+#include "verify/polar.h"
+#include "verify/score.h"
+
+#define MATCH_CANDIDATES 3   /* query regions compared at most */
+#define MATCH_ROT_PEAKS 3    /* rotation hypotheses per region */
+#define VIEW_HALF 1.15       /* views cover [-1.15, 1.15]^2 seal radii */
+#define COARSE_N 64          /* coarse view side, grid pixels */
+#define FINE_N 224           /* fine view side, grid pixels */
+#define LOCATE_SIDE 360      /* the locator works at about this many pixels */
+#define PYR_LEVELS 5
+
+#define FEAT_MAGIC "SLF1"
+#define FEAT_BANDS 16
+#define FEAT_ANGLES 128
+#define FEAT_HEADER 40
+#define FEAT_SIZE (FEAT_HEADER + FEAT_BANDS * FEAT_ANGLES)
 
 const char *
 match_verdict_name(enum match_verdict v)
@@ -23,41 +54,278 @@ match_verdict_name(enum match_verdict v)
 	return "unknown";
 }
 
-int
-matcher_features(const struct image *ref, uint8_t *buf, size_t cap, size_t *len)
+/* A pyramid of ink maps: level i is the image reduced by 2^i. */
+struct pyramid {
+	struct ink_map lv[PYR_LEVELS];
+	int n;
+};
+
+static void
+pyramid_fini(struct pyramid *p)
 {
-	if (!ref || !buf || !len || ref->width <= 0 || ref->height <= 0)
-		return SEAL_EINVAL;
-	if (cap < 8)
-		return SEAL_ETOOBIG;
-	memcpy(buf, "SEALFT00", 8);
-	*len = 8;
+	for (int i = 0; i < p->n; i++)
+		ink_map_fini(&p->lv[i]);
+	p->n = 0;
+}
+
+static int
+pyramid_build(const struct image *img, struct pyramid *p)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = ink_map_compute(img, 1, &p->lv[0]);
+	if (rc)
+		return rc;
+	p->n = 1;
+	while (p->n < PYR_LEVELS && p->lv[p->n - 1].width >= 32 && p->lv[p->n - 1].height >= 32) {
+		rc = ink_map_downsample(&p->lv[p->n - 1], 2, &p->lv[p->n]);
+		if (rc) {
+			pyramid_fini(p);
+			return rc;
+		}
+		p->n++;
+	}
 	return 0;
 }
 
-int
-matcher_compare(const struct image *ref, const uint8_t *features, size_t flen,
-		const struct image *query, struct match_result *out)
+/* The coarsest level that still has px_per_unit / factor >= want. */
+static int
+pyramid_pick(const struct pyramid *p, double px_per_unit, double want)
 {
-	(void)features;
-	(void)flen;
-	if (!ref || !query || !out)
-		return SEAL_EINVAL;
-	memset(out, 0, sizeof(*out));
-	out->verdict = MATCH_INCONCLUSIVE;
-	out->reason = "no_seal_found";
-	out->shape = "round";
+	int l = 0;
+	while (l + 1 < p->n && px_per_unit / (double)(1 << (l + 1)) >= want)
+		l++;
+	return l;
+}
+
+/* Ink level of a region: the 90th percentile of ink within 1.1 of its
+ * outline, over the full-resolution map (every other pixel). */
+static float
+region_level(const struct ink_map *m, const struct seal_region *r)
+{
+	size_t hist[256] = {0}, total = 0;
+	double rad = r->a * 1.1;
+	int x0 = (int)floor(r->cx - rad), x1 = (int)ceil(r->cx + rad);
+	int y0 = (int)floor(r->cy - rad), y1 = (int)ceil(r->cy + rad);
+
+	x0 = x0 < 0 ? 0 : x0;
+	y0 = y0 < 0 ? 0 : y0;
+	x1 = x1 >= m->width ? m->width - 1 : x1;
+	y1 = y1 >= m->height ? m->height - 1 : y1;
+	for (int y = y0; y <= y1; y += 2)
+		for (int x = x0; x <= x1; x += 2) {
+			float v = m->v[(size_t)y * m->width + x];
+			if (v <= 0.08f)
+				continue;
+			int b = (int)(v * 255.0f);
+			hist[b > 255 ? 255 : b]++;
+			total++;
+		}
+	if (!total)
+		return 0.0f;
+	size_t want = total * 9 / 10, acc = 0;
+	for (int b = 0; b < 256; b++) {
+		acc += hist[b];
+		if (acc > want)
+			return ((float)b + 0.5f) / 255.0f;
+	}
+	return 1.0f;
+}
+
+/* Locate seals in the image whose pyramid is p. */
+static int
+find_regions(const struct pyramid *p, struct seal_region *reg, int max, int *n)
+{
+	int side = p->lv[0].width > p->lv[0].height ? p->lv[0].width : p->lv[0].height;
+	int f = (side + LOCATE_SIDE / 2) / LOCATE_SIDE, rc;
+	struct ink_map low = {0};
+
+	if (f < 1)
+		f = 1;
+	/* Use a pyramid level when the factor is a power of two. */
+	if ((f & (f - 1)) == 0 && f < (1 << p->n)) {
+		int l = 0;
+		while ((1 << l) < f)
+			l++;
+		return locate_seals(&p->lv[l], f, reg, max, n);
+	}
+	rc = ink_map_downsample(&p->lv[0], f, &low);
+	if (rc)
+		return rc;
+	rc = locate_seals(&low, f, reg, max, n);
+	ink_map_fini(&low);
+	return rc;
+}
+
+/* The reference: its pyramid, region and ink level. */
+struct ref_model {
+	struct pyramid pyr;
+	struct seal_region reg;
+	float level;
+};
+
+static void
+put_f32(uint8_t *p, float v)
+{
+	uint32_t u;
+	memcpy(&u, &v, 4);
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(u >> (8 * i));
+}
+
+static float
+get_f32(const uint8_t *p)
+{
+	uint32_t u = 0;
+	float v;
+	for (int i = 0; i < 4; i++)
+		u |= (uint32_t)p[i] << (8 * i);
+	memcpy(&v, &u, 4);
+	return v;
+}
+
+/* Parse a blob's geometry into reg and level; returns 0 or SEAL_ECORRUPT. */
+static int
+feat_parse(const uint8_t *b, size_t n, struct seal_region *reg, float *level)
+{
+	if (!b || n != FEAT_SIZE || memcmp(b, FEAT_MAGIC, 4) != 0 || b[4] > SEAL_SHAPE_SQUARE)
+		return SEAL_ECORRUPT;
+	memset(reg, 0, sizeof(*reg));
+	reg->shape = (enum seal_shape)b[4];
+	reg->cx = get_f32(b + 8);
+	reg->cy = get_f32(b + 12);
+	reg->a = get_f32(b + 16);
+	reg->b = get_f32(b + 20);
+	reg->theta = get_f32(b + 24);
+	reg->scale = get_f32(b + 28);
+	*level = get_f32(b + 32);
+	reg->coverage = 1;
+	if (!(reg->scale > 4 && reg->scale < 1e5 && *level > 0 && *level <= 1 &&
+	      isfinite(reg->cx) && isfinite(reg->cy)))
+		return SEAL_ECORRUPT;
 	return 0;
+}
+
+static int
+ref_prepare(const struct image *ref, struct ref_model *rm)
+{
+	struct seal_region reg[LOCATE_MAX_REGIONS];
+	int n = 0, rc;
+
+	rc = pyramid_build(ref, &rm->pyr);
+	if (rc)
+		return rc;
+	rc = find_regions(&rm->pyr, reg, LOCATE_MAX_REGIONS, &n);
+	if (rc)
+		return rc;
+	if (n == 0)
+		return SEAL_ENOSEAL;
+	/* The reference is one seal: take the largest region. */
+	int best = 0;
+	for (int i = 1; i < n; i++)
+		if (reg[i].scale > reg[best].scale)
+			best = i;
+	rm->reg = reg[best];
+	rm->level = region_level(&rm->pyr.lv[0], &rm->reg);
+	if (rm->level <= 0)
+		return SEAL_ENOSEAL;
+	return 0;
+}
+
+/* Polar image of a region on pyramid p, the outline map m (2x2) given in
+ * source pixels per seal radius. */
+static void
+region_polar(const struct pyramid *p, double cx, double cy, const double m[4], double scale,
+	     float level, struct polar_image *out)
+{
+	int l = pyramid_pick(p, scale, POLAR_ANGLES / (2 * M_PI));
+	double f = (double)(1 << l), mm[4] = {m[0] / f, m[1] / f, m[2] / f, m[3] / f};
+	polar_sample(&p->lv[l], (cx + 0.5) / f - 0.5, (cy + 0.5) / f - 0.5, mm, level, out);
+}
+
+int
+matcher_features(const struct image *ref, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ref_model rm;
+	struct polar_image *pol = NULL;
+	int rc;
+
+	if (!ref || !buf || !len || !ref->pixels || ref->width <= 0 || ref->height <= 0)
+		return SEAL_EINVAL;
+	if (cap < FEAT_SIZE)
+		return SEAL_ETOOBIG;
+	memset(&rm, 0, sizeof(rm));
+	rc = ref_prepare(ref, &rm);
+	if (rc)
+		goto out;
+	pol = malloc(sizeof(*pol));
+	if (!pol) {
+		rc = SEAL_ENOMEM;
+		goto out;
+	}
+	double m[4] = {rm.reg.scale, 0, 0, rm.reg.scale};
+	region_polar(&rm.pyr, rm.reg.cx, rm.reg.cy, m, rm.reg.scale, rm.level, pol);
+	memset(buf, 0, FEAT_SIZE);
+	memcpy(buf, FEAT_MAGIC, 4);
+	buf[4] = (uint8_t)rm.reg.shape;
+	put_f32(buf + 8, (float)rm.reg.cx);
+	put_f32(buf + 12, (float)rm.reg.cy);
+	put_f32(buf + 16, (float)rm.reg.a);
+	put_f32(buf + 20, (float)rm.reg.b);
+	put_f32(buf + 24, (float)rm.reg.theta);
+	put_f32(buf + 28, (float)rm.reg.scale);
+	put_f32(buf + 32, rm.level);
+	/* Coarse polar image: FEAT_BANDS radial bands x FEAT_ANGLES, 8 bits. */
+	int rpb = POLAR_RADII / FEAT_BANDS, apb = POLAR_ANGLES / FEAT_ANGLES;
+	for (int b = 0; b < FEAT_BANDS; b++)
+		for (int t = 0; t < FEAT_ANGLES; t++) {
+			float s = 0;
+			for (int r = 0; r < rpb; r++)
+				for (int k = 0; k < apb; k++)
+					s += pol->v[(b * rpb + r) * POLAR_ANGLES + t * apb + k];
+			s /= (float)(rpb * apb);
+			buf[FEAT_HEADER + b * FEAT_ANGLES + t] = (uint8_t)lrintf(s * 255.0f);
+		}
+	*len = FEAT_SIZE;
+	rc = 0;
+out:
+	free(pol);
+	pyramid_fini(&rm.pyr);
+	return rc;
 }
 
 int
 matcher_hash(const uint8_t *features, size_t flen, uint8_t hash[MATCHER_HASH_BYTES])
 {
+	struct seal_region reg;
+	float level;
+	double mag[FEAT_BANDS][17];
+
 	if (!features || !hash)
 		return SEAL_EINVAL;
-	if (flen < 8)
+	if (feat_parse(features, flen, &reg, &level))
 		return SEAL_ECORRUPT;
+	for (int b = 0; b < FEAT_BANDS; b++) {
+		double re[FEAT_ANGLES], im[FEAT_ANGLES];
+		for (int t = 0; t < FEAT_ANGLES; t++) {
+			re[t] = features[FEAT_HEADER + b * FEAT_ANGLES + t] / 255.0;
+			im[t] = 0;
+		}
+		polar_fft(re, im, FEAT_ANGLES, 0);
+		for (int k = 1; k <= 17 && k < FEAT_ANGLES / 2; k++)
+			mag[b][k - 1] = hypot(re[k], im[k]);
+	}
+	/* Bit (b, k): does frequency k carry more energy in band b than in the
+	 * next band out?  Magnitudes ignore rotation entirely. */
 	memset(hash, 0, MATCHER_HASH_BYTES);
+	for (int b = 0; b < FEAT_BANDS; b++)
+		for (int k = 0; k < 16; k++) {
+			int bit = b * 16 + k;
+			double x = mag[b][k], y = mag[(b + 1) % FEAT_BANDS][k];
+			if (x > y)
+				hash[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		}
 	return 0;
 }
 
@@ -69,4 +337,253 @@ matcher_hash_distance(const uint8_t a[MATCHER_HASH_BYTES], const uint8_t b[MATCH
 	for (int i = 0; i < MATCHER_HASH_BYTES; i++)
 		d += __builtin_popcount((unsigned)(a[i] ^ b[i]));
 	return d;
+}
+
+/* Everything one comparison allocates, released in one place. */
+struct work {
+	struct ref_model rm;
+	struct pyramid qp;
+	struct view tc, tf, tfb, q, tb;
+	struct polar_image *pr, *pq;
+	float *tmp, *dt, *dq;
+	void *edt;
+};
+
+static void
+work_fini(struct work *w)
+{
+	pyramid_fini(&w->rm.pyr);
+	pyramid_fini(&w->qp);
+	view_fini(&w->tc);
+	view_fini(&w->tf);
+	view_fini(&w->tfb);
+	view_fini(&w->q);
+	view_fini(&w->tb);
+	free(w->pr);
+	free(w->pq);
+	free(w->tmp);
+	free(w->dt);
+	free(w->dq);
+	free(w->edt);
+}
+
+/* Sample the reference into a view (axis-aligned, its own scale). */
+static void
+ref_view(const struct ref_model *rm, struct view *vw)
+{
+	double rn = vw->n / (2 * vw->half);
+	int l = pyramid_pick(&rm->pyr, rm->reg.scale, rn);
+	struct warp w = {{rm->reg.scale, 0, rm->reg.cx, 0, rm->reg.scale, rm->reg.cy}};
+	view_sample(&rm->pyr.lv[l], 1 << l, &w, rm->level, vw);
+}
+
+static double
+view_ncc(const float *a, const float *b, size_t n)
+{
+	double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+	for (size_t i = 0; i < n; i++) {
+		sa += a[i];
+		sb += b[i];
+		saa += (double)a[i] * a[i];
+		sbb += (double)b[i] * b[i];
+		sab += (double)a[i] * b[i];
+	}
+	double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+	return va > 0 && vb > 0 ? (sab - sa * sb / n) / sqrt(va * vb) : 0.0;
+}
+
+/* Candidate alignment: coarse hypotheses, the best refined on the fine view. */
+struct cand {
+	struct warp w;
+	double ncc_fine, polar;
+	int level; /* pyramid level used for the fine view */
+	float qlevel;
+	const struct seal_region *reg;
+};
+
+static int
+align_candidate(struct work *wk, const struct seal_region *reg, struct cand *c)
+{
+	double phi[MATCH_ROT_PEAKS], corr[MATCH_ROT_PEAKS];
+	double A[4];
+	float ql = region_level(&wk->qp.lv[0], reg);
+
+	if (ql <= 0)
+		return -1;
+	if (reg->shape == SEAL_SHAPE_ROUND && wk->rm.reg.shape == SEAL_SHAPE_ROUND) {
+		/* Undo mild perspective: the fitted ellipse becomes the unit circle. */
+		double ct = cos(reg->theta), st = sin(reg->theta);
+		A[0] = ct * reg->a;
+		A[1] = -st * reg->b;
+		A[2] = st * reg->a;
+		A[3] = ct * reg->b;
+	} else {
+		A[0] = A[3] = reg->scale;
+		A[1] = A[2] = 0;
+	}
+	region_polar(&wk->qp, reg->cx, reg->cy, A, reg->scale, ql, wk->pq);
+	int np = polar_rotation(wk->pr, wk->pq, MATCH_ROT_PEAKS, phi, corr);
+	if (np == 0)
+		return -1;
+	int lc = pyramid_pick(&wk->qp, reg->scale, COARSE_N / (2 * VIEW_HALF));
+	double best = -2;
+	for (int i = 0; i < np; i++) {
+		double cp = cos(phi[i]), sp = sin(phi[i]);
+		/* Query point = c + A R(phi) u. */
+		struct warp w = {{A[0] * cp + A[1] * sp, -A[0] * sp + A[1] * cp, reg->cx,
+				  A[2] * cp + A[3] * sp, -A[2] * sp + A[3] * cp, reg->cy}};
+		double r = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 12, &w);
+		if (r > best) {
+			best = r;
+			c->w = w;
+			c->polar = corr[i];
+		}
+	}
+	int lf = pyramid_pick(&wk->qp, reg->scale, FINE_N / (2 * VIEW_HALF));
+	c->ncc_fine = align_refine(&wk->tfb, &wk->qp.lv[lf], 1 << lf, ql, 1.0, 4, &c->w);
+	c->level = lf;
+	c->qlevel = ql;
+	c->reg = reg;
+	return 0;
+}
+
+/* The evidence figures on the fine views of the chosen candidate. */
+static void
+measure(struct work *wk, const struct cand *c, double *f)
+{
+	int n = FINE_N;
+	size_t np = (size_t)n * n;
+	static const double sigmas[] = {0, 0.7, 1.2, 1.8, 2.6, 3.6, 5.0};
+	double best = -2, bs = 0;
+
+	view_sample(&wk->qp.lv[c->level], 1 << c->level, &c->w, c->qlevel, &wk->q);
+	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
+		memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
+		view_blur(&wk->tb, sigmas[i], wk->tmp);
+		double r = view_ncc(wk->tb.v, wk->q.v, np);
+		if (r > best) {
+			best = r;
+			bs = sigmas[i];
+		}
+	}
+	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
+	view_blur(&wk->tb, bs, wk->tmp);
+	view_edt(&wk->tb, 0.5f, wk->dt, wk->edt);
+	view_edt(&wk->q, 0.5f, wk->dq, wk->edt);
+	double rn = n / (2 * VIEW_HALF);
+	double tau = 0.025 * rn, tau2 = 0.06 * rn, cap = 0.08 * rn, far = 0.15 * rn;
+	double nq = 0, extra = 0, extra2 = 0, emean = 0, nt = 0, miss = 0;
+	for (size_t i = 0; i < np; i++) {
+		double dtv = sqrt(wk->dt[i]);
+		if (wk->q.v[i] >= 0.5f && dtv <= far) {
+			nq++;
+			extra += dtv > tau;
+			extra2 += dtv > tau2;
+			emean += dtv < cap ? dtv : cap;
+		}
+		if (wk->tb.v[i] >= 0.5f) {
+			nt++;
+			miss += sqrt(wk->dq[i]) > tau;
+		}
+	}
+	f[SCORE_NCC] = best;
+	f[SCORE_EXTRA] = nq > 0 ? extra / nq : 1;
+	f[SCORE_EXTRA2] = nq > 0 ? extra2 / nq : 1;
+	f[SCORE_EXTRA_MEAN] = nq > 0 ? emean / nq / rn : 1;
+	f[SCORE_MISSING] = nt > 0 ? miss / nt : 1;
+	f[SCORE_BLUR] = bs * wk->rm.reg.scale / rn;
+	f[SCORE_SCALE] = c->reg->scale / wk->rm.reg.scale;
+	f[SCORE_COVER] = c->reg->coverage;
+	f[SCORE_INK] = nt > 0 ? nq / nt : 0;
+	f[SCORE_POLAR] = c->polar;
+}
+
+int
+matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t flen,
+		       const struct image *query, struct match_result *out, double feat[SCORE_NFEAT])
+{
+	struct work wk;
+	struct seal_region reg[LOCATE_MAX_REGIONS];
+	struct score_input in;
+	int n = 0, rc;
+
+	if (!ref || !query || !out || !ref->pixels || !query->pixels || ref->width <= 0 ||
+	    ref->height <= 0 || query->width <= 0 || query->height <= 0)
+		return SEAL_EINVAL;
+	memset(&wk, 0, sizeof(wk));
+	memset(out, 0, sizeof(*out));
+	memset(&in, 0, sizeof(in));
+	out->verdict = MATCH_INCONCLUSIVE;
+	out->reason = "no_seal_found";
+	out->shape = "round";
+	/* Reference: geometry from the blob when valid, else located afresh. */
+	if (features && feat_parse(features, flen, &wk.rm.reg, &wk.rm.level) == 0) {
+		rc = pyramid_build(ref, &wk.rm.pyr);
+	} else {
+		rc = ref_prepare(ref, &wk.rm);
+	}
+	if (rc)
+		goto out;
+	rc = SEAL_ENOMEM;
+	wk.pr = malloc(sizeof(*wk.pr));
+	wk.pq = malloc(sizeof(*wk.pq));
+	wk.tmp = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.dt = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.dq = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.edt = malloc(align_edt_work(FINE_N));
+	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.edt)
+		goto out;
+	if ((rc = view_alloc(&wk.tc, COARSE_N, VIEW_HALF)) || (rc = view_alloc(&wk.tf, FINE_N, VIEW_HALF)) ||
+	    (rc = view_alloc(&wk.tfb, FINE_N, VIEW_HALF)) || (rc = view_alloc(&wk.q, FINE_N, VIEW_HALF)) ||
+	    (rc = view_alloc(&wk.tb, FINE_N, VIEW_HALF)))
+		goto out;
+	double m[4] = {wk.rm.reg.scale, 0, 0, wk.rm.reg.scale};
+	region_polar(&wk.rm.pyr, wk.rm.reg.cx, wk.rm.reg.cy, m, wk.rm.reg.scale, wk.rm.level, wk.pr);
+	ref_view(&wk.rm, &wk.tc);
+	view_blur(&wk.tc, 1.2, wk.tmp);
+	ref_view(&wk.rm, &wk.tf);
+	memcpy(wk.tfb.v, wk.tf.v, (size_t)FINE_N * FINE_N * sizeof(float));
+	view_blur(&wk.tfb, 1.0, wk.tmp);
+
+	rc = pyramid_build(query, &wk.qp);
+	if (rc)
+		goto out;
+	rc = find_regions(&wk.qp, reg, LOCATE_MAX_REGIONS, &n);
+	if (rc)
+		goto out;
+	struct cand best = {0}, c;
+	int have = 0;
+	for (int i = 0; i < n && i < MATCH_CANDIDATES; i++) {
+		if (align_candidate(&wk, &reg[i], &c))
+			continue;
+		if (!have || c.ncc_fine > best.ncc_fine)
+			best = c;
+		have = 1;
+	}
+	in.shape_ref = wk.rm.reg.shape;
+	if (have) {
+		measure(&wk, &best, in.f);
+		in.found = 1;
+		in.shape_q = best.reg->shape;
+		out->cx = best.w.m[2];
+		out->cy = best.w.m[5];
+		out->radius = best.reg->a;
+		double ang = atan2(best.w.m[3], best.w.m[0]) * 180 / M_PI;
+		out->angle_deg = ang < 0 ? ang + 360 : ang;
+		out->shape = seal_shape_name(best.reg->shape);
+	}
+	score_decide(&in, out);
+	if (feat)
+		memcpy(feat, in.f, sizeof(in.f));
+	rc = 0;
+out:
+	work_fini(&wk);
+	return rc;
+}
+
+int
+matcher_compare(const struct image *ref, const uint8_t *features, size_t flen,
+		const struct image *query, struct match_result *out)
+{
+	return matcher_compare_detail(ref, features, flen, query, out, NULL);
 }

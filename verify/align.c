@@ -1,0 +1,300 @@
+/*
+ * align.c - views, blur, distance transforms and Lucas-Kanade alignment.
+ *
+ * align_refine() resamples the query through the current warp, blurs it like
+ * the template, takes central-difference gradients, maps them back to source
+ * coordinates through the inverse of the warp's linear part and solves the
+ * 6x6 normal equations for an additive update; the ink gain (query ink is
+ * often fainter) is re-estimated in closed form each round.  Distance
+ * transforms are the exact two-pass lower-envelope algorithm of Felzenszwalb
+ * and Huttenlocher.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "verify/align.h"
+
+int
+view_alloc(struct view *vw, int n, double half)
+{
+	memset(vw, 0, sizeof(*vw));
+	if (n <= 0)
+		return SEAL_EINVAL;
+	vw->v = calloc((size_t)n * (size_t)n, sizeof(float));
+	if (!vw->v)
+		return SEAL_ENOMEM;
+	vw->n = n;
+	vw->half = half;
+	return 0;
+}
+
+void
+view_fini(struct view *vw)
+{
+	if (!vw)
+		return;
+	free(vw->v);
+	memset(vw, 0, sizeof(*vw));
+}
+
+void
+view_sample(const struct ink_map *map, int factor, const struct warp *w, float level,
+	    struct view *vw)
+{
+	int n = vw->n;
+	float inv = level > 0 ? 1.0f / level : 1.0f;
+	double f = 1.0 / factor, off = 0.5 / factor - 0.5;
+
+	for (int j = 0; j < n; j++) {
+		double v = view_coord(vw, j);
+		for (int i = 0; i < n; i++) {
+			double u = view_coord(vw, i);
+			double x = w->m[0] * u + w->m[1] * v + w->m[2];
+			double y = w->m[3] * u + w->m[4] * v + w->m[5];
+			float s = ink_map_sample(map, x * f + off, y * f + off) * inv;
+			vw->v[(size_t)j * n + i] = s > 1.0f ? 1.0f : s;
+		}
+	}
+}
+
+void
+view_blur(struct view *vw, double sigma, float *tmp)
+{
+	enum { KMAX = 12 };
+	float k[2 * KMAX + 1];
+	int n = vw->n;
+
+	if (sigma < 0.2)
+		return;
+	int r = (int)ceil(3 * sigma);
+	if (r > KMAX)
+		r = KMAX;
+	float s = 0;
+	for (int i = -r; i <= r; i++) {
+		k[i + r] = (float)exp(-0.5 * i * i / (sigma * sigma));
+		s += k[i + r];
+	}
+	for (int i = 0; i < 2 * r + 1; i++)
+		k[i] /= s;
+	for (int y = 0; y < n; y++) {
+		const float *row = vw->v + (size_t)y * n;
+		for (int x = 0; x < n; x++) {
+			float a = 0;
+			for (int i = -r; i <= r; i++) {
+				int xx = x + i;
+				if (xx >= 0 && xx < n)
+					a += k[i + r] * row[xx];
+			}
+			tmp[(size_t)y * n + x] = a;
+		}
+	}
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			float a = 0;
+			for (int i = -r; i <= r; i++) {
+				int yy = y + i;
+				if (yy >= 0 && yy < n)
+					a += k[i + r] * tmp[(size_t)yy * n + x];
+			}
+			vw->v[(size_t)y * n + x] = a;
+		}
+}
+
+size_t
+align_edt_work(int n)
+{
+	return (size_t)(4 * n + 2) * sizeof(double);
+}
+
+/* One-dimensional squared distance transform of f (n values) into d. */
+static void
+edt_1d(const double *f, double *d, int n, int *vtx, double *z)
+{
+	int k = 0;
+	vtx[0] = 0;
+	z[0] = -HUGE_VAL;
+	z[1] = HUGE_VAL;
+	for (int q = 1; q < n; q++) {
+		double s;
+		for (;;) {
+			int p = vtx[k];
+			s = ((f[q] + (double)q * q) - (f[p] + (double)p * p)) / (2.0 * (q - p));
+			if (s <= z[k] && k > 0) {
+				k--;
+				continue;
+			}
+			break;
+		}
+		if (s <= z[k]) {
+			/* k == 0 and the new parabola dominates from -inf. */
+			vtx[0] = q;
+			z[0] = -HUGE_VAL;
+			z[1] = HUGE_VAL;
+			continue;
+		}
+		k++;
+		vtx[k] = q;
+		z[k] = s;
+		z[k + 1] = HUGE_VAL;
+	}
+	k = 0;
+	for (int q = 0; q < n; q++) {
+		while (z[k + 1] < q)
+			k++;
+		double dq = q - vtx[k];
+		d[q] = dq * dq + f[vtx[k]];
+	}
+}
+
+void
+view_edt(const struct view *vw, float thr, float *dist, void *work)
+{
+	int n = vw->n;
+	double *f = work, *d = f + n, *z = d + n;
+	int *vtx = (int *)(z + n + 2);
+	const double big = 1e12;
+
+	for (int y = 0; y < n; y++) {
+		for (int x = 0; x < n; x++)
+			f[x] = vw->v[(size_t)y * n + x] >= thr ? 0 : big;
+		edt_1d(f, d, n, vtx, z);
+		for (int x = 0; x < n; x++)
+			dist[(size_t)y * n + x] = (float)d[x];
+	}
+	for (int x = 0; x < n; x++) {
+		for (int y = 0; y < n; y++)
+			f[y] = dist[(size_t)y * n + x];
+		edt_1d(f, d, n, vtx, z);
+		for (int y = 0; y < n; y++)
+			dist[(size_t)y * n + x] = (float)d[y];
+	}
+}
+
+/* Solve the 6x6 system a x = b in place; returns 0 or -1. */
+static int
+solve6(double a[36], double b[6])
+{
+	for (int c = 0; c < 6; c++) {
+		int p = c;
+		for (int r = c + 1; r < 6; r++)
+			if (fabs(a[r * 6 + c]) > fabs(a[p * 6 + c]))
+				p = r;
+		if (fabs(a[p * 6 + c]) < 1e-12)
+			return -1;
+		for (int k = 0; k < 6; k++) {
+			double t = a[c * 6 + k];
+			a[c * 6 + k] = a[p * 6 + k];
+			a[p * 6 + k] = t;
+		}
+		double t = b[c];
+		b[c] = b[p];
+		b[p] = t;
+		for (int r = c + 1; r < 6; r++) {
+			double f = a[r * 6 + c] / a[c * 6 + c];
+			for (int k = c; k < 6; k++)
+				a[r * 6 + k] -= f * a[c * 6 + k];
+			b[r] -= f * b[c];
+		}
+	}
+	for (int c = 5; c >= 0; c--) {
+		double s = b[c];
+		for (int k = c + 1; k < 6; k++)
+			s -= a[c * 6 + k] * b[k];
+		b[c] = s / a[c * 6 + c];
+	}
+	return 0;
+}
+
+static double
+ncc(const float *a, const float *b, size_t n)
+{
+	double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+	for (size_t i = 0; i < n; i++) {
+		sa += a[i];
+		sb += b[i];
+		saa += (double)a[i] * a[i];
+		sbb += (double)b[i] * b[i];
+		sab += (double)a[i] * b[i];
+	}
+	double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+	return va > 0 && vb > 0 ? (sab - sa * sb / n) / sqrt(va * vb) : 0.0;
+}
+
+double
+align_refine(const struct view *tmpl, const struct ink_map *map, int factor, float level,
+	     double sigma, int iters, struct warp *w)
+{
+	struct view q = {0};
+	float *tmp = NULL;
+	double result = 0;
+	int n = tmpl->n;
+	size_t np = (size_t)n * n;
+
+	if (view_alloc(&q, n, tmpl->half))
+		return 0;
+	tmp = malloc(np * sizeof(float));
+	if (!tmp)
+		goto out;
+	double du = 2 * tmpl->half / n;
+	for (int it = 0; it <= iters; it++) {
+		view_sample(map, factor, w, level, &q);
+		view_blur(&q, sigma, tmp);
+		if (it == iters)
+			break;
+		double sit = 0, sii = 0;
+		for (size_t i = 0; i < np; i++) {
+			sit += (double)q.v[i] * tmpl->v[i];
+			sii += (double)q.v[i] * q.v[i];
+		}
+		if (sii <= 1e-9)
+			break;
+		double g = sit / sii;
+		double det = w->m[0] * w->m[4] - w->m[1] * w->m[3];
+		if (fabs(det) < 1e-9)
+			break;
+		double i00 = w->m[4] / det, i01 = -w->m[1] / det, i10 = -w->m[3] / det,
+		       i11 = w->m[0] / det;
+		double H[36] = {0}, b[6] = {0};
+		for (int y = 1; y < n - 1; y++) {
+			double v = view_coord(&q, y);
+			for (int x = 1; x < n - 1; x++) {
+				size_t k = (size_t)y * n + x;
+				double iu = (q.v[k + 1] - q.v[k - 1]) / (2 * du);
+				double iv = (q.v[k + n] - q.v[k - n]) / (2 * du);
+				if (iu == 0 && iv == 0)
+					continue;
+				double u = view_coord(&q, x);
+				double qx = g * (iu * i00 + iv * i10), qy = g * (iu * i01 + iv * i11);
+				double J[6] = {qx * u, qx * v, qx, qy * u, qy * v, qy};
+				double e = g * q.v[k] - tmpl->v[k];
+				for (int r = 0; r < 6; r++) {
+					for (int c = r; c < 6; c++)
+						H[r * 6 + c] += J[r] * J[c];
+					b[r] += J[r] * e;
+				}
+			}
+		}
+		for (int r = 0; r < 6; r++)
+			for (int c = 0; c < r; c++)
+				H[r * 6 + c] = H[c * 6 + r];
+		/* A little damping keeps poorly constrained directions still. */
+		for (int r = 0; r < 6; r++)
+			H[r * 6 + r] *= 1.001;
+		if (solve6(H, b))
+			break;
+		double step = 0;
+		for (int r = 0; r < 6; r++) {
+			w->m[r] -= b[r];
+			step += (r == 2 || r == 5) ? b[r] * b[r] : 0;
+		}
+		if (step < 1e-4)
+			break;
+	}
+	result = ncc(q.v, tmpl->v, np);
+out:
+	free(tmp);
+	view_fini(&q);
+	return result;
+}

@@ -1,0 +1,390 @@
+/*
+ * locate.c - seal regions and their outline.
+ *
+ * Threshold: 40% of the 90th percentile of the ink present (at least 0.08),
+ * so faded seals are found as well as saturated ones.  The binary map is
+ * dilated by a 5x5 square (separable max) and labelled with an iterative
+ * flood fill (4-connected).  Components whose bounding box is at least
+ * LOCATE_MIN_SIDE map pixels on its short side and at most 3:1 become
+ * candidates.  The outline fit casts LOCATE_RAYS rays from the box centre
+ * inwards from beyond the box and keeps the first ink of that component;
+ * points touching the image edge are dropped (a seal cut by the frame).  A
+ * conic A x^2 + B xy + C y^2 + D x + E y = 1 is fitted by weighted least
+ * squares, four rounds, rejecting points beyond 2.5 robust sigmas; then the
+ * rays are cast again from the fitted centre and the fit repeated.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "verify/locate.h"
+
+#define LOCATE_MIN_SIDE 14
+#define LOCATE_MAX_COMPONENTS 4096
+
+const char *
+seal_shape_name(enum seal_shape s)
+{
+	switch (s) {
+	case SEAL_SHAPE_OVAL:
+		return "oval";
+	case SEAL_SHAPE_SQUARE:
+		return "square";
+	case SEAL_SHAPE_ROUND:
+		break;
+	}
+	return "round";
+}
+
+struct comp {
+	int x0, y0, x1, y1, label;
+	double mass;
+};
+
+/* Solve the n x n system a x = b in place (Gaussian elimination, partial
+ * pivoting).  Returns 0 or -1 when singular. */
+static int
+solve(double *a, double *b, int n)
+{
+	for (int c = 0; c < n; c++) {
+		int p = c;
+		for (int r = c + 1; r < n; r++)
+			if (fabs(a[r * n + c]) > fabs(a[p * n + c]))
+				p = r;
+		if (fabs(a[p * n + c]) < 1e-12)
+			return -1;
+		if (p != c) {
+			for (int k = 0; k < n; k++) {
+				double t = a[c * n + k];
+				a[c * n + k] = a[p * n + k];
+				a[p * n + k] = t;
+			}
+			double t = b[c];
+			b[c] = b[p];
+			b[p] = t;
+		}
+		for (int r = c + 1; r < n; r++) {
+			double f = a[r * n + c] / a[c * n + c];
+			for (int k = c; k < n; k++)
+				a[r * n + k] -= f * a[c * n + k];
+			b[r] -= f * b[c];
+		}
+	}
+	for (int c = n - 1; c >= 0; c--) {
+		double s = b[c];
+		for (int k = c + 1; k < n; k++)
+			s -= a[c * n + k] * b[k];
+		b[c] = s / a[c * n + c];
+	}
+	return 0;
+}
+
+struct ellipse {
+	double cx, cy, a, b, theta;
+	double m00, m01, m11; /* (p-c)^T M (p-c) = 1 on the ellipse */
+};
+
+/* Fit an ellipse to points (px, py) with weights w (0 = ignored).  Returns 0
+ * or -1 when the conic is not an ellipse. */
+static int
+fit_ellipse(const double *px, const double *py, const double *w, int n, double ox, double oy,
+	    double norm, struct ellipse *e)
+{
+	double ata[25] = {0}, atb[5] = {0};
+	int used = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (w[i] <= 0)
+			continue;
+		double x = (px[i] - ox) / norm, y = (py[i] - oy) / norm;
+		double row[5] = {x * x, x * y, y * y, x, y};
+		for (int r = 0; r < 5; r++) {
+			for (int c = 0; c < 5; c++)
+				ata[r * 5 + c] += w[i] * row[r] * row[c];
+			atb[r] += w[i] * row[r];
+		}
+		used++;
+	}
+	if (used < 8 || solve(ata, atb, 5))
+		return -1;
+	double A = atb[0], B = atb[1], C = atb[2], D = atb[3], E = atb[4];
+	double det = 4 * A * C - B * B;
+	if (det <= 1e-12)
+		return -1;
+	double x0 = (-2 * C * D + B * E) / det, y0 = (B * D - 2 * A * E) / det;
+	/* Centred form A u^2 + B uv + C v^2 = k, where at the centre
+	 * D x0 + E y0 = -2 (A x0^2 + B x0 y0 + C y0^2). */
+	double k = 1 + (A * x0 * x0 + B * x0 * y0 + C * y0 * y0);
+	if (k <= 0)
+		return -1;
+	double m00 = A / k, m01 = B / (2 * k), m11 = C / k;
+	double tr = m00 + m11, dd = sqrt((m00 - m11) * (m00 - m11) + 4 * m01 * m01);
+	double l1 = (tr - dd) / 2, l2 = (tr + dd) / 2; /* l1 <= l2: a along l1 */
+	if (l1 <= 0 || l2 <= 0)
+		return -1;
+	e->cx = ox + x0 * norm;
+	e->cy = oy + y0 * norm;
+	e->a = norm / sqrt(l1);
+	e->b = norm / sqrt(l2);
+	e->theta = 0.5 * atan2(2 * m01, m00 - m11) + M_PI / 2;
+	e->m00 = m00 / (norm * norm);
+	e->m01 = m01 / (norm * norm);
+	e->m11 = m11 / (norm * norm);
+	return 0;
+}
+
+/* Radius of the ellipse in direction (dx, dy) (unit vector) from its centre. */
+static double
+ellipse_radius(const struct ellipse *e, double dx, double dy)
+{
+	double q = e->m00 * dx * dx + 2 * e->m01 * dx * dy + e->m11 * dy * dy;
+	return q > 0 ? 1.0 / sqrt(q) : 0.0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Cast rays from (ox, oy) and collect outline points of component label. */
+static int
+cast_rays(const struct ink_map *m, const int *lab, int label, float thr, double ox, double oy,
+	  double rmax, double *px, double *py, double *w)
+{
+	int valid = 0;
+
+	for (int i = 0; i < LOCATE_RAYS; i++) {
+		double ang = 2 * M_PI * i / LOCATE_RAYS, dx = cos(ang), dy = sin(ang);
+		w[i] = 0;
+		for (double r = rmax; r > 1.0; r -= 0.5) {
+			double x = ox + dx * r, y = oy + dy * r;
+			int ix = (int)lround(x), iy = (int)lround(y);
+			if (ix < 0 || iy < 0 || ix >= m->width || iy >= m->height)
+				continue;
+			size_t k = (size_t)iy * (size_t)m->width + (size_t)ix;
+			if (lab[k] != label || m->v[k] < thr)
+				continue;
+			if (ix <= 1 || iy <= 1 || ix >= m->width - 2 || iy >= m->height - 2)
+				break; /* cut by the frame: no trustworthy outline here */
+			/* Sub-pixel: step back out to where the ink crosses thr. */
+			double ro = r + 0.5;
+			float vo = ink_map_sample(m, ox + dx * ro, oy + dy * ro);
+			float vi = ink_map_sample(m, x, y);
+			double t = vi > vo ? (vi - thr) / (double)(vi - vo) : 0.0;
+			t = t < 0 ? 0 : (t > 1 ? 1 : t);
+			px[i] = x + dx * 0.5 * t;
+			py[i] = y + dy * 0.5 * t;
+			w[i] = 1;
+			valid++;
+			break;
+		}
+	}
+	return valid;
+}
+
+/* Robust ellipse fit over the current points; fills e and the rms. */
+static int
+robust_fit(double *px, double *py, double *w, double ox, double oy, double norm,
+	   struct ellipse *e, double *rms, int *inliers)
+{
+	double res[LOCATE_RAYS], tmp[LOCATE_RAYS];
+	double w0[LOCATE_RAYS];
+
+	memcpy(w0, w, sizeof(w0));
+	for (int round = 0; round < 4; round++) {
+		if (fit_ellipse(px, py, w, LOCATE_RAYS, ox, oy, norm, e))
+			return -1;
+		double s = sqrt(e->a * e->b);
+		int n = 0;
+		for (int i = 0; i < LOCATE_RAYS; i++) {
+			if (w0[i] <= 0)
+				continue;
+			double dx = px[i] - e->cx, dy = py[i] - e->cy, r = hypot(dx, dy);
+			res[i] = r > 0 ? (r - ellipse_radius(e, dx / r, dy / r)) / s : 1.0;
+			tmp[n++] = fabs(res[i]);
+		}
+		if (n < 8)
+			return -1;
+		qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+		double sig = 1.4826 * tmp[n / 2];
+		if (sig < 0.006)
+			sig = 0.006;
+		double ss = 0;
+		int k = 0;
+		for (int i = 0; i < LOCATE_RAYS; i++) {
+			if (w0[i] <= 0)
+				continue;
+			w[i] = fabs(res[i]) < 2.5 * sig ? 1 : 0;
+			if (w[i] > 0) {
+				ss += res[i] * res[i];
+				k++;
+			}
+		}
+		*rms = k ? sqrt(ss / k) : 1.0;
+		*inliers = k;
+	}
+	/* The rms over all valid points, trimmed of the worst 10%, for shape. */
+	int n = 0;
+	for (int i = 0; i < LOCATE_RAYS; i++) {
+		if (w0[i] <= 0)
+			continue;
+		double dx = px[i] - e->cx, dy = py[i] - e->cy, r = hypot(dx, dy);
+		double v = r > 0 ? (r - ellipse_radius(e, dx / r, dy / r)) / sqrt(e->a * e->b) : 1.0;
+		tmp[n++] = v * v;
+	}
+	qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+	double ss = 0;
+	int keep = n - n / 10;
+	for (int i = 0; i < keep; i++)
+		ss += tmp[i];
+	*rms = keep ? sqrt(ss / keep) : 1.0;
+	return 0;
+}
+
+static int
+fit_component(const struct ink_map *m, const int *lab, const struct comp *c, float thr,
+	      int factor, struct seal_region *out)
+{
+	double px[LOCATE_RAYS], py[LOCATE_RAYS], w[LOCATE_RAYS];
+	double ox = (c->x0 + c->x1) / 2.0, oy = (c->y0 + c->y1) / 2.0;
+	double rmax = 0.5 * hypot(c->x1 - c->x0 + 1, c->y1 - c->y0 + 1) + 2;
+	struct ellipse e;
+	double rms = 1;
+	int valid = 0, inl = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		valid = cast_rays(m, lab, c->label, thr, ox, oy, rmax, px, py, w);
+		if (valid < LOCATE_RAYS / 4)
+			return -1;
+		if (robust_fit(px, py, w, ox, oy, rmax, &e, &rms, &inl))
+			return -1;
+		if (e.a > 2 * rmax || e.b < 2 || hypot(e.cx - ox, e.cy - oy) > rmax)
+			return -1;
+		ox = e.cx;
+		oy = e.cy;
+		rmax = e.a * 1.25 + 3;
+	}
+	out->cx = (e.cx + 0.5) * factor - 0.5;
+	out->cy = (e.cy + 0.5) * factor - 0.5;
+	out->a = e.a * factor;
+	out->b = e.b * factor;
+	out->theta = e.theta;
+	out->scale = sqrt(out->a * out->b);
+	out->fit_rms = rms;
+	out->coverage = (double)valid / LOCATE_RAYS;
+	out->mass = c->mass * factor * factor;
+	if (rms > 0.035)
+		out->shape = SEAL_SHAPE_SQUARE;
+	else if (e.a / e.b > 1.12)
+		out->shape = SEAL_SHAPE_OVAL;
+	else
+		out->shape = SEAL_SHAPE_ROUND;
+	return 0;
+}
+
+static int
+cmp_comp(const void *a, const void *b)
+{
+	const struct comp *x = a, *y = b;
+	return (x->mass < y->mass) - (x->mass > y->mass);
+}
+
+int
+locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int max, int *n)
+{
+	int rc = SEAL_ENOMEM;
+	size_t np;
+	uint8_t *bin = NULL, *dil = NULL;
+	int *lab = NULL, *stack = NULL;
+	struct comp *comps = NULL;
+	int ncomp = 0, nlabel = 0;
+
+	if (!m || !m->v || !out || !n || max < 0 || factor < 1)
+		return SEAL_EINVAL;
+	*n = 0;
+	int W = m->width, H = m->height;
+	np = (size_t)W * (size_t)H;
+	float q = ink_map_quantile(m->v, np, 0.08f, 0.90);
+	if (q <= 0)
+		return 0;
+	float thr = 0.4f * q;
+	if (thr < 0.08f)
+		thr = 0.08f;
+	bin = malloc(np);
+	dil = malloc(np);
+	lab = malloc(np * sizeof(int));
+	stack = malloc(np * sizeof(int));
+	comps = malloc(LOCATE_MAX_COMPONENTS * sizeof(*comps));
+	if (!bin || !dil || !lab || !stack || !comps)
+		goto out;
+	for (size_t i = 0; i < np; i++)
+		bin[i] = m->v[i] >= thr;
+	/* Separable 5x5 max: rows into dil, then columns back into bin's copy. */
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			uint8_t v = 0;
+			for (int k = -2; k <= 2 && !v; k++) {
+				int xx = x + k;
+				if (xx >= 0 && xx < W)
+					v = bin[(size_t)y * W + xx];
+			}
+			dil[(size_t)y * W + x] = v;
+		}
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			int v = 0;
+			for (int k = -2; k <= 2 && !v; k++) {
+				int yy = y + k;
+				if (yy >= 0 && yy < H)
+					v = dil[(size_t)yy * W + x];
+			}
+			lab[(size_t)y * W + x] = v ? 0 : -1;
+		}
+	for (size_t s = 0; s < np && ncomp < LOCATE_MAX_COMPONENTS; s++) {
+		if (lab[s] != 0)
+			continue;
+		struct comp c = {W, H, -1, -1, ++nlabel, 0};
+		int sp = 0;
+		stack[sp++] = (int)s;
+		lab[s] = c.label;
+		while (sp) {
+			int p = stack[--sp], x = p % W, y = p / W;
+			if (x < c.x0)
+				c.x0 = x;
+			if (x > c.x1)
+				c.x1 = x;
+			if (y < c.y0)
+				c.y0 = y;
+			if (y > c.y1)
+				c.y1 = y;
+			if (bin[p])
+				c.mass += m->v[p];
+			int nb[4] = {x > 0 ? p - 1 : -1, x < W - 1 ? p + 1 : -1, y > 0 ? p - W : -1,
+				     y < H - 1 ? p + W : -1};
+			for (int k = 0; k < 4; k++)
+				if (nb[k] >= 0 && lab[nb[k]] == 0) {
+					lab[nb[k]] = c.label;
+					stack[sp++] = nb[k];
+				}
+		}
+		int bw = c.x1 - c.x0 + 1, bh = c.y1 - c.y0 + 1;
+		int lo = bw < bh ? bw : bh, hi = bw < bh ? bh : bw;
+		if (lo >= LOCATE_MIN_SIDE && hi <= 3 * lo)
+			comps[ncomp++] = c;
+	}
+	qsort(comps, (size_t)ncomp, sizeof(*comps), cmp_comp);
+	for (int i = 0; i < ncomp && *n < max; i++)
+		if (fit_component(m, lab, &comps[i], thr, factor, &out[*n]) == 0)
+			(*n)++;
+	rc = 0;
+out:
+	free(bin);
+	free(dil);
+	free(lab);
+	free(stack);
+	free(comps);
+	return rc;
+}

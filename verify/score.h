@@ -1,0 +1,44 @@
+/*
+ * score.h - the matcher's evidence figures and their calibration.
+ *
+ * After alignment the matcher measures a handful of figures on the
+ * normalised views of reference and query; this module turns them into a
+ * score in [0, 1] and a verdict.  Part of the matcher (matcher.h).
+ */
+#ifndef SEAL_VERIFY_SCORE_H
+#define SEAL_VERIFY_SCORE_H
+
+#include "verify/matcher.h"
+
+enum score_feature {
+	SCORE_NCC,        /* correlation of blurred ink after alignment */
+	SCORE_EXTRA,      /* share of query ink far from reference ink */
+	SCORE_EXTRA_MEAN, /* mean truncated distance of query ink to reference ink */
+	SCORE_MISSING,    /* share of reference ink far from query ink */
+	SCORE_BLUR,       /* blur matched to the query, reference pixels (sigma) */
+	SCORE_SCALE,      /* query seal scale / reference seal scale */
+	SCORE_COVER,      /* share of outline rays inside the photo */
+	SCORE_INK,        /* query ink pixels / reference ink pixels */
+	SCORE_POLAR,      /* polar correlation peak */
+	SCORE_EXTRA2,     /* share of query ink very far from reference ink */
+	SCORE_NFEAT
+};
+
+struct score_input {
+	double f[SCORE_NFEAT];
+	int found; /* a seal region was found and aligned */
+	const char *shape_query;
+	int shape_ref;
+	int shape_q;
+};
+
+/* Fill out->score, verdict and reason from the figures. */
+void score_decide(const struct score_input *in, struct match_result *out);
+
+/* matcher_compare() that also hands back the figures (for calibration tools);
+ * feat may be NULL. */
+int matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t flen,
+			   const struct image *query, struct match_result *out,
+			   double feat[SCORE_NFEAT]);
+
+#endif
