@@ -156,7 +156,9 @@ fix_jpeg_run(struct fix_jpeg_ctx *x, const struct imgfix_jpeg *sp)
 	x->c.image_width = (JDIMENSION)sp->width;
 	x->c.image_height = (JDIMENSION)sp->height;
 	x->c.input_components = sp->channels;
-	x->c.in_color_space = sp->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	x->c.in_color_space = sp->channels == 1   ? JCS_GRAYSCALE
+	                      : sp->channels == 4 ? JCS_CMYK
+	                                          : JCS_RGB;
 	jpeg_set_defaults(&x->c);
 	jpeg_set_quality(&x->c, sp->quality, TRUE);
 	if (sp->progressive)

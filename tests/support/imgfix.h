@@ -35,7 +35,7 @@ int imgfix_png_write(const struct imgfix_png *spec, uint8_t **out, size_t *len);
 
 struct imgfix_jpeg {
 	int width, height;
-	int channels;          /* 1 (grey JPEG) or 3 */
+	int channels;          /* 1 (grey JPEG), 3 (RGB) or 4 (CMYK, stored as given) */
 	const uint8_t *pixels; /* packed rows, width * channels bytes each */
 	int quality;           /* 1-100 */
 	int progressive;

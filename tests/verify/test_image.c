@@ -374,6 +374,32 @@ test_jpeg_grey(void **state)
 }
 
 static void
+test_jpeg_cmyk(void **state)
+{
+	/* Adobe CMYK as libjpeg writes it (inverted: 255 means no ink). */
+	const int w = 32, h = 16;
+	uint8_t px[16 * 32 * 4], *jpg;
+	size_t len;
+	struct image dec;
+	struct imgfix_jpeg spec = {w, h, 4, px, 100, 0, 0, 0};
+
+	(void)state;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			memcpy(px + (y * w + x) * 4,
+			       x < w / 2 ? (uint8_t[4]){255, 0, 0, 255}
+			                 : (uint8_t[4]){255, 255, 255, 128},
+			       4);
+	assert_int_equal(imgfix_jpeg_write(&spec, &jpg, &len), 0);
+	expect_rc(0, image_decode(jpg, len, NULL, &dec), "decode CMYK JPEG");
+	expect_dims(&dec, w, h);
+	expect_px(&dec, 4, 8, 255, 0, 0, 6, "CMYK left");
+	expect_px(&dec, 28, 8, 128, 128, 128, 6, "CMYK right");
+	image_fini(&dec);
+	free(jpg);
+}
+
+static void
 test_jpeg_exif_orientation(void **state)
 {
 	/* Where each stored quadrant ends up once orientation o is applied. */
@@ -595,6 +621,7 @@ main(void)
 	    cmocka_unit_test(test_png_interlaced),
 	    cmocka_unit_test(test_jpeg_rgb_and_progressive),
 	    cmocka_unit_test(test_jpeg_grey),
+	    cmocka_unit_test(test_jpeg_cmyk),
 	    cmocka_unit_test(test_jpeg_exif_orientation),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_corrupt_never_crashes),
