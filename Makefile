@@ -34,7 +34,7 @@ DEPFLAGS  = -MMD -MP
 # Link order: users before what they use.
 LIBDIRS := server import verify registry common
 
-is_prog  = $(shell grep -l '^int main\b' $(wildcard $(1)/*.c) 2>/dev/null)
+is_prog  = $(shell grep -lE '^(int )?main\b' $(wildcard $(1)/*.c) 2>/dev/null)
 $(foreach d,$(LIBDIRS),$(eval PROG_SRC_$(d) := $(call is_prog,$(d))))
 $(foreach d,$(LIBDIRS),$(eval LIB_SRC_$(d) := $(filter-out $(PROG_SRC_$(d)),$(wildcard $(d)/*.c))))
 

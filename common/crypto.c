@@ -38,7 +38,7 @@ crypto_sha256(const void *data, size_t n, uint8_t out[CRYPTO_SHA256_LEN])
 
 void
 crypto_sha256_parts(const void *const *parts, const size_t *lens, size_t count,
-		    uint8_t out[CRYPTO_SHA256_LEN])
+                    uint8_t out[CRYPTO_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
@@ -53,7 +53,7 @@ crypto_sha256_parts(const void *const *parts, const size_t *lens, size_t count,
 
 void
 crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
-		   uint8_t out[CRYPTO_SHA256_LEN])
+                   uint8_t out[CRYPTO_SHA256_LEN])
 {
 	unsigned int len = CRYPTO_SHA256_LEN;
 
@@ -135,7 +135,7 @@ int
 crypto_key_from_public(const uint8_t pub[CRYPTO_ED25519_PUB_LEN], struct crypto_key **out)
 {
 	EVP_PKEY *pkey =
-		EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CRYPTO_ED25519_PUB_LEN);
+	    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CRYPTO_ED25519_PUB_LEN);
 
 	if (pkey == NULL)
 		return SEAL_ECRYPTO;
@@ -178,7 +178,7 @@ crypto_key_public_pem(const struct crypto_key *key, char *buf, size_t cap)
 
 int
 crypto_sign(const struct crypto_key *key, const void *msg, size_t n,
-	    uint8_t sig[CRYPTO_ED25519_SIG_LEN])
+            uint8_t sig[CRYPTO_ED25519_SIG_LEN])
 {
 	EVP_MD_CTX *ctx;
 	size_t len = CRYPTO_ED25519_SIG_LEN;
@@ -198,7 +198,7 @@ crypto_sign(const struct crypto_key *key, const void *msg, size_t n,
 
 int
 crypto_verify(const struct crypto_key *key, const void *msg, size_t n,
-	      const uint8_t sig[CRYPTO_ED25519_SIG_LEN])
+              const uint8_t sig[CRYPTO_ED25519_SIG_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int rc = SEAL_EBADSIG;

@@ -25,11 +25,11 @@ void crypto_sha256(const void *data, size_t n, uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* SHA-256 over several buffers, as if concatenated: parts[i] of lens[i] bytes. */
 void crypto_sha256_parts(const void *const *parts, const size_t *lens, size_t count,
-			 uint8_t out[CRYPTO_SHA256_LEN]);
+                         uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* HMAC-SHA-256 of data under key.  Cannot fail. */
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
-			uint8_t out[CRYPTO_SHA256_LEN]);
+                        uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* Constant-time comparison of n bytes; 1 when equal. */
 int crypto_equal(const void *a, const void *b, size_t n);
@@ -57,11 +57,11 @@ int crypto_key_public_pem(const struct crypto_key *key, char *buf, size_t cap);
 
 /* Sign msg with a key pair.  SEAL_EINVAL for a public-only key. */
 int crypto_sign(const struct crypto_key *key, const void *msg, size_t n,
-		uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
+                uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
 
 /* 0 when sig is key's signature of msg, SEAL_EBADSIG when not. */
 int crypto_verify(const struct crypto_key *key, const void *msg, size_t n,
-		  const uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
+                  const uint8_t sig[CRYPTO_ED25519_SIG_LEN]);
 
 void crypto_key_free(struct crypto_key *key);
 

@@ -54,9 +54,10 @@ log_write(enum log_level level, const char *func, int with_errno, const char *fm
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     ts.tv_nsec / 1000000, names[level], func);
+	n = snprintf(line, sizeof line,
+	             "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
+	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             ts.tv_nsec / 1000000, names[level], func);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);

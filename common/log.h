@@ -19,7 +19,7 @@ int log_open(const char *path);
 void log_set_level(enum log_level level);
 
 void log_write(enum log_level level, const char *func, int with_errno, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define log_error(...) log_write(LOG_LEVEL_ERROR, __func__, 0, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LEVEL_WARN, __func__, 1, __VA_ARGS__)

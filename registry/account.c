@@ -14,8 +14,8 @@ static const char TOKEN_PREFIX[] = "sr_";
 
 int
 registry_token_issue(struct registry *reg, const struct registry_actor *actor,
-		     enum account_role role, const char *scope, char token[REGISTRY_TOKEN_LEN + 1],
-		     char id[ACCOUNT_ID_LEN + 1])
+                     enum account_role role, const char *scope, char token[REGISTRY_TOKEN_LEN + 1],
+                     char id[ACCOUNT_ID_LEN + 1])
 {
 	struct account_record rec;
 	struct store_txn *t;
@@ -130,8 +130,8 @@ registry_token_check(struct registry_txn *txn, const char *token, struct account
 }
 
 int
-registry_account_each(struct registry_txn *txn,
-		      int (*fn)(const struct account_record *, void *), void *arg)
+registry_account_each(struct registry_txn *txn, int (*fn)(const struct account_record *, void *),
+                      void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -140,7 +140,8 @@ registry_account_each(struct registry_txn *txn,
 
 	if (rc != 0)
 		return rc;
-	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(c, &k, &v)) {
 		if (v.len != sizeof rec)
 			continue;
 		memcpy(&rec, v.data, sizeof rec);

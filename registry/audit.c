@@ -78,7 +78,7 @@ audit_entry_get(struct store_txn *txn, uint64_t seq, struct audit_entry *out)
 
 int
 audit_append(struct store_txn *txn, const struct crypto_key *key, const char *actor,
-	     const char *action, const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN])
+             const char *action, const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN])
 {
 	struct audit_head head;
 	struct audit_entry e;
@@ -112,7 +112,7 @@ audit_append(struct store_txn *txn, const struct crypto_key *key, const char *ac
 
 int
 audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *count,
-	     uint64_t *first_bad, const char **why)
+             uint64_t *first_bad, const char **why)
 {
 	struct audit_head head;
 	struct audit_entry e;
@@ -135,7 +135,8 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 		rc = store_cursor_open(txn, STORE_AUDIT, &c);
 	if (rc != 0)
 		return rc;
-	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(c, &k, &v)) {
 		uint8_t want[8];
 
 		seq++;
@@ -156,8 +157,8 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 		if (!crypto_equal(e.prev, prev, sizeof prev)) {
 			/* The previous entry was altered, or this one's link was. */
 			*why = seq > 1 ? "entry does not chain to its predecessor (this or the "
-					 "previous entry was altered)"
-				       : "first entry does not start the chain";
+			                 "previous entry was altered)"
+			               : "first entry does not start the chain";
 			if (seq > 1)
 				seq--;
 			goto bad;
@@ -170,7 +171,7 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 		return rc;
 	if (seq != head.seq || !crypto_equal(prev, head.hash, sizeof prev)) {
 		*why = seq < head.seq ? "entries are missing at the end"
-				      : "last entry does not match the signed head";
+		                      : "last entry does not match the signed head";
 		seq = seq < head.seq ? seq + 1 : seq;
 		goto bad;
 	}

@@ -36,7 +36,7 @@ struct audit_head {
  * actor, action and subject are truncated to their fields.  Errors are the
  * transaction's (sticky): SEAL_EFULL, SEAL_EIO, SEAL_ECRYPTO. */
 int audit_append(struct store_txn *txn, const struct crypto_key *key, const char *actor,
-		 const char *action, const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN]);
+                 const char *action, const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN]);
 
 /* The signed head; seq 0 and a zero hash for an empty log. */
 int audit_head_get(struct store_txn *txn, struct audit_head *out);
@@ -49,6 +49,6 @@ int audit_entry_get(struct store_txn *txn, uint64_t seq, struct audit_entry *out
  * seq of the first entry that does not verify (head seq + 1 when only the
  * head or its signature is wrong) and *why a static explanation. */
 int audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *count,
-		 uint64_t *first_bad, const char **why);
+                 uint64_t *first_bad, const char **why);
 
 #endif

@@ -126,7 +126,8 @@ code_make(const char prefix[SEAL_PREFIX_LEN + 1], unsigned serial, char out[SEAL
 }
 
 static const char CREDIT_ALPHABET[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int CREDIT_WEIGHTS[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+static const int CREDIT_WEIGHTS[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                                       29, 25, 13, 8,  24, 10, 30, 28};
 
 static int
 credit_value(char c)

@@ -26,7 +26,7 @@ void code_format(const char code[SEAL_CODE_LEN + 1], char out[16]);
 
 /* Build a code from a 7-digit prefix and a serial (1..SEAL_SERIAL_MAX). */
 void code_make(const char prefix[SEAL_PREFIX_LEN + 1], unsigned serial,
-	       char out[SEAL_CODE_LEN + 1]);
+               char out[SEAL_CODE_LEN + 1]);
 
 /* A 7-digit engraver prefix: 4-digit known region + 3 digits.  Returns 0,
  * SEAL_ECODE_DIGIT, SEAL_ECODE_LENGTH or SEAL_ECODE_REGION. */

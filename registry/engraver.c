@@ -9,7 +9,7 @@
 
 int
 registry_engraver_add(struct registry *reg, const struct registry_actor *actor,
-		      const struct engraver_record *in)
+                      const struct engraver_record *in)
 {
 	struct engraver_record rec;
 	struct store_txn *t;
@@ -33,7 +33,7 @@ registry_engraver_add(struct registry *reg, const struct registry_actor *actor,
 	if (rc != 0)
 		return rc;
 	rc = store_put(t, STORE_ENGRAVERS, rec.prefix, SEAL_PREFIX_LEN, &rec, sizeof rec,
-		       STORE_PUT_NOOVERWRITE);
+	               STORE_PUT_NOOVERWRITE);
 	if (rc != 0) {
 		store_txn_abort(t);
 		return rc;
@@ -44,7 +44,7 @@ registry_engraver_add(struct registry *reg, const struct registry_actor *actor,
 
 int
 registry_engraver_set_status(struct registry *reg, const struct registry_actor *actor,
-			     const char *prefix, enum engraver_status status)
+                             const char *prefix, enum engraver_status status)
 {
 	struct engraver_record rec;
 	struct store_txn *t;
@@ -76,10 +76,9 @@ registry_engraver_set_status(struct registry *reg, const struct registry_actor *
 	rec.status = (uint8_t)status;
 	store_put(t, STORE_ENGRAVERS, rec.prefix, SEAL_PREFIX_LEN, &rec, sizeof rec, 0);
 	crypto_sha256(&rec, sizeof rec, digest);
-	return registry_write_finish(reg, t, actor,
-				     status == ENGRAVER_SUSPENDED ? "engraver.suspend"
-								  : "engraver.reinstate",
-				     rec.prefix, digest);
+	return registry_write_finish(
+	    reg, t, actor, status == ENGRAVER_SUSPENDED ? "engraver.suspend" : "engraver.reinstate",
+	    rec.prefix, digest);
 }
 
 int
@@ -100,8 +99,8 @@ registry_engraver_get(struct registry_txn *txn, const char *prefix, struct engra
 }
 
 int
-registry_engraver_each(struct registry_txn *txn,
-		       int (*fn)(const struct engraver_record *, void *), void *arg)
+registry_engraver_each(struct registry_txn *txn, int (*fn)(const struct engraver_record *, void *),
+                       void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -110,7 +109,8 @@ registry_engraver_each(struct registry_txn *txn,
 
 	if (rc != 0)
 		return rc;
-	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(c, &k, &v)) {
 		if (v.len != sizeof rec) {
 			rc = SEAL_ECORRUPT;
 			break;

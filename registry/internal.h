@@ -40,8 +40,8 @@ int registry_counts_put(struct store_txn *t, const struct registry_counts *c);
 /* Append the audit entry for this mutation and commit.  Aborts and returns
  * the first error when anything in the transaction failed. */
 int registry_write_finish(struct registry *reg, struct store_txn *t,
-			  const struct registry_actor *actor, const char *action,
-			  const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN]);
+                          const struct registry_actor *actor, const char *action,
+                          const char *subject, const uint8_t digest[CRYPTO_SHA256_LEN]);
 
 /* Current time, Unix seconds / nanoseconds. */
 int64_t registry_now(void);

@@ -5,12 +5,12 @@
 #define BIT(s) (1u << (s))
 
 static const unsigned ALLOWED[SEAL_STATUS_COUNT] = {
-	[SEAL_STATUS_ACTIVE] = BIT(SEAL_STATUS_LOST) | BIT(SEAL_STATUS_REVOKED) |
-			       BIT(SEAL_STATUS_DESTROYED) | BIT(SEAL_STATUS_DISPUTED),
-	[SEAL_STATUS_DISPUTED] = BIT(SEAL_STATUS_ACTIVE) | BIT(SEAL_STATUS_REVOKED),
-	[SEAL_STATUS_LOST] = BIT(SEAL_STATUS_ACTIVE),
-	[SEAL_STATUS_REVOKED] = 0,
-	[SEAL_STATUS_DESTROYED] = 0,
+    [SEAL_STATUS_ACTIVE] = BIT(SEAL_STATUS_LOST) | BIT(SEAL_STATUS_REVOKED) |
+                           BIT(SEAL_STATUS_DESTROYED) | BIT(SEAL_STATUS_DISPUTED),
+    [SEAL_STATUS_DISPUTED] = BIT(SEAL_STATUS_ACTIVE) | BIT(SEAL_STATUS_REVOKED),
+    [SEAL_STATUS_LOST] = BIT(SEAL_STATUS_ACTIVE),
+    [SEAL_STATUS_REVOKED] = 0,
+    [SEAL_STATUS_DESTROYED] = 0,
 };
 
 int
@@ -32,7 +32,8 @@ lifecycle_advice(enum seal_status s)
 		return "This seal has been revoked and is no longer valid. Do not accept documents "
 		       "stamped with it; contact the holder or the police.";
 	case SEAL_STATUS_DESTROYED:
-		return "This seal was destroyed. Any new impression of it is a forgery: report it to "
+		return "This seal was destroyed. Any new impression of it is a forgery: report it "
+		       "to "
 		       "the police.";
 	case SEAL_STATUS_DISPUTED:
 		return "This seal is under police investigation. Do not rely on documents stamped "

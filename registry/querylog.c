@@ -50,7 +50,7 @@ registry_query_log(struct registry *reg, const struct query_record *rows, size_t
 
 int
 registry_query_list(struct registry_txn *txn, const char *code, size_t limit,
-		    int (*fn)(const struct query_record *, void *), void *arg)
+                    int (*fn)(const struct query_record *, void *), void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;

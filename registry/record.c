@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const STATUS_NAMES[SEAL_STATUS_COUNT] = {"active", "lost", "revoked",
-							     "destroyed", "disputed"};
+                                                            "destroyed", "disputed"};
 static const char *const SHAPE_NAMES[SEAL_SHAPE_COUNT] = {"round", "oval", "square"};
 static const char *const ROLE_NAMES[ROLE_COUNT] = {"none", "admin", "engraver", "police"};
 
@@ -31,13 +31,13 @@ seal_status_parse(const char *name)
 }
 
 const char *
-seal_shape_name(enum seal_shape s)
+record_shape_name(enum seal_shape s)
 {
 	return (unsigned)s < SEAL_SHAPE_COUNT ? SHAPE_NAMES[s] : "unknown";
 }
 
 int
-seal_shape_parse(const char *name)
+record_shape_parse(const char *name)
 {
 	return name_parse(SHAPE_NAMES, SEAL_SHAPE_COUNT, name);
 }

@@ -68,12 +68,12 @@ struct account_record {
 	uint8_t role; /* enum account_role */
 	uint8_t reserved[6];
 	int64_t created_at;
-	int64_t revoked_at; /* 0 while valid */
+	int64_t revoked_at;            /* 0 while valid */
 	char scope[SEAL_UNIT_MAX + 1]; /* engraver: 7-digit prefix; police: unit; admin: "" */
 };
 
 struct history_record {
-	uint32_t seq; /* 1, 2, ... per seal */
+	uint32_t seq;     /* 1, 2, ... per seal */
 	uint8_t from, to; /* enum seal_status */
 	uint8_t reserved[2];
 	int64_t time;
@@ -86,9 +86,9 @@ struct history_record {
 struct query_record {
 	char code[SEAL_CODE_LEN + 1];
 	uint8_t reserved[2];
-	int64_t time_ns; /* Unix nanoseconds, UTC */
-	char route[24];  /* "lookup", "qr", "impression", "archive" */
-	char result[24]; /* "active", "not_registered", "match", ... */
+	int64_t time_ns;                 /* Unix nanoseconds, UTC */
+	char route[24];                  /* "lookup", "qr", "impression", "archive" */
+	char result[24];                 /* "active", "not_registered", "match", ... */
 	char client[SEAL_ACTOR_MAX + 1]; /* keyed hash of the address, or the officer's actor */
 };
 
@@ -96,8 +96,8 @@ struct query_record {
  * for an unknown name.  Names are static strings. */
 const char *seal_status_name(enum seal_status s);
 int seal_status_parse(const char *name);
-const char *seal_shape_name(enum seal_shape s);
-int seal_shape_parse(const char *name);
+const char *record_shape_name(enum seal_shape s);
+int record_shape_parse(const char *name);
 const char *account_role_name(enum account_role r);
 int account_role_parse(const char *name);
 

@@ -61,10 +61,10 @@ registry_actor_from_account(const struct account_record *acct, struct registry_a
 	memcpy(out->id, acct->id, sizeof out->id);
 	if (out->scope[0] != '\0')
 		snprintf(out->name, sizeof out->name, "%s:%.24s:%s", account_role_name(out->role),
-			 out->scope, out->id);
+		         out->scope, out->id);
 	else
 		snprintf(out->name, sizeof out->name, "%s:%s", account_role_name(out->role),
-			 out->id);
+		         out->id);
 }
 
 static int
@@ -160,7 +160,7 @@ registry_create(const char *dir, const struct registry_options *opt)
 	if (rc != 0)
 		goto out;
 	store_put(t, STORE_META, META_SCHEMA, strlen(META_SCHEMA), REGISTRY_SCHEMA_VERSION,
-		  strlen(REGISTRY_SCHEMA_VERSION), 0);
+	          strlen(REGISTRY_SCHEMA_VERSION), 0);
 	store_put(t, STORE_META, META_PUBKEY, strlen(META_PUBKEY), raw, sizeof raw, 0);
 	store_put(t, STORE_META, META_CLIENT_KEY, strlen(META_CLIENT_KEY), ck, sizeof ck, 0);
 	registry_counts_put(t, &counts);
@@ -206,7 +206,7 @@ registry_open(const char *dir, const struct registry_options *opt, struct regist
 		goto out;
 	rc = store_get(t, STORE_META, META_SCHEMA, strlen(META_SCHEMA), &v);
 	if (rc == 0 && (v.len != strlen(REGISTRY_SCHEMA_VERSION) ||
-			memcmp(v.data, REGISTRY_SCHEMA_VERSION, v.len) != 0))
+	                memcmp(v.data, REGISTRY_SCHEMA_VERSION, v.len) != 0))
 		rc = SEAL_EVERSION;
 	if (rc == 0)
 		rc = store_get(t, STORE_META, META_CLIENT_KEY, strlen(META_CLIENT_KEY), &v);
@@ -318,9 +318,9 @@ registry_counts_put(struct store_txn *t, const struct registry_counts *c)
 }
 
 int
-registry_write_finish(struct registry *reg, struct store_txn *t,
-		      const struct registry_actor *actor, const char *action, const char *subject,
-		      const uint8_t digest[CRYPTO_SHA256_LEN])
+registry_write_finish(struct registry *reg, struct store_txn *t, const struct registry_actor *actor,
+                      const char *action, const char *subject,
+                      const uint8_t digest[CRYPTO_SHA256_LEN])
 {
 	audit_append(t, reg->key, actor->name, action, subject, digest);
 	return store_txn_commit(t);
@@ -333,8 +333,7 @@ registry_audit_head(struct registry_txn *txn, struct audit_head *out)
 }
 
 int
-registry_audit_verify(struct registry *reg, uint64_t *count, uint64_t *first_bad,
-		      const char **why)
+registry_audit_verify(struct registry *reg, uint64_t *count, uint64_t *first_bad, const char **why)
 {
 	struct store_txn *t;
 	int rc = store_txn_begin(reg->st, 0, &t);
@@ -348,7 +347,7 @@ registry_audit_verify(struct registry *reg, uint64_t *count, uint64_t *first_bad
 
 int
 registry_audit_read(struct registry *reg, const struct registry_actor *actor, const char *what,
-		    const char *code)
+                    const char *code)
 {
 	struct store_txn *t;
 	char action[32];

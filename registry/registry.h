@@ -93,19 +93,19 @@ int registry_code_check(struct registry_txn *txn, const char *text, char out[SEA
  * status, next_serial (1) and created_at are set here.  Admin only
  * (SEAL_EPERM).  SEAL_EEXIST, SEAL_ECODE_REGION, SEAL_ETEXT. */
 int registry_engraver_add(struct registry *reg, const struct registry_actor *actor,
-			  const struct engraver_record *in);
+                          const struct engraver_record *in);
 
 /* Suspend or reinstate.  Admin only. */
 int registry_engraver_set_status(struct registry *reg, const struct registry_actor *actor,
-				 const char *prefix, enum engraver_status status);
+                                 const char *prefix, enum engraver_status status);
 
 int registry_engraver_get(struct registry_txn *txn, const char *prefix,
-			  struct engraver_record *out);
+                          struct engraver_record *out);
 
 /* Call fn for each engraver in prefix order; fn returning non-zero stops
  * the walk and that value is returned. */
 int registry_engraver_each(struct registry_txn *txn,
-			   int (*fn)(const struct engraver_record *, void *), void *arg);
+                           int (*fn)(const struct engraver_record *, void *), void *arg);
 
 /* ---- accounts ------------------------------------------------------- */
 
@@ -114,12 +114,11 @@ int registry_engraver_each(struct registry_txn *txn,
  * (shown once; only its SHA-256 is stored), id its public identifier.
  * Admin only. */
 int registry_token_issue(struct registry *reg, const struct registry_actor *actor,
-			 enum account_role role, const char *scope,
-			 char token[REGISTRY_TOKEN_LEN + 1], char id[ACCOUNT_ID_LEN + 1]);
+                         enum account_role role, const char *scope,
+                         char token[REGISTRY_TOKEN_LEN + 1], char id[ACCOUNT_ID_LEN + 1]);
 
 /* Revoke by id.  SEAL_ENOTFOUND, SEAL_EEXIST (already revoked).  Admin only. */
-int registry_token_revoke(struct registry *reg, const struct registry_actor *actor,
-			  const char *id);
+int registry_token_revoke(struct registry *reg, const struct registry_actor *actor, const char *id);
 
 /* Look a presented token up.  0 with the account, SEAL_EAUTH (unknown or
  * malformed), SEAL_EREVOKED. */
@@ -127,7 +126,7 @@ int registry_token_check(struct registry_txn *txn, const char *token, struct acc
 
 /* Call fn for each account (for listings; never exposes tokens). */
 int registry_account_each(struct registry_txn *txn,
-			  int (*fn)(const struct account_record *, void *), void *arg);
+                          int (*fn)(const struct account_record *, void *), void *arg);
 
 /* ---- seals ---------------------------------------------------------- */
 
@@ -152,19 +151,19 @@ struct seal_registration {
  * record.  *region_mismatch is set to 1 when the credit code's region
  * (positions 3-6) differs from the seal's region (a warning, not an error). */
 int registry_seal_register(struct registry *reg, const struct registry_actor *actor,
-			   const struct seal_registration *in, struct seal_record *out,
-			   int *region_mismatch);
+                           const struct seal_registration *in, struct seal_record *out,
+                           int *region_mismatch);
 
 /* Change a seal's status (admin or police; SEAL_EPERM otherwise): checks
  * the lifecycle (SEAL_ETRANSITION), requires a reason (SEAL_ETEXT), writes
  * the history row and audit entry.  case_ref may be NULL. */
 int registry_seal_set_status(struct registry *reg, const struct registry_actor *actor,
-			     const char *code, enum seal_status to, const char *reason,
-			     const char *case_ref, struct seal_record *out);
+                             const char *code, enum seal_status to, const char *reason,
+                             const char *case_ref, struct seal_record *out);
 
 /* Replace the stored features (e.g. after a matcher upgrade).  Admin only. */
 int registry_seal_set_features(struct registry *reg, const struct registry_actor *actor,
-			       const char *code, const void *features, size_t len);
+                               const char *code, const void *features, size_t len);
 
 /* 0 or SEAL_ENOTFOUND. */
 int registry_seal_get(struct registry_txn *txn, const char *code, struct seal_record *out);
@@ -174,35 +173,34 @@ struct registry_blob {
 	size_t len;
 };
 
-int registry_seal_impression(struct registry_txn *txn, const char *code,
-			     struct registry_blob *out);
+int registry_seal_impression(struct registry_txn *txn, const char *code, struct registry_blob *out);
 int registry_seal_features(struct registry_txn *txn, const char *code, struct registry_blob *out);
 
 /* The history rows of a seal, oldest first. */
 int registry_seal_history(struct registry_txn *txn, const char *code,
-			  int (*fn)(const struct history_record *, void *), void *arg);
+                          int (*fn)(const struct history_record *, void *), void *arg);
 
 /* Seals whose code starts with prefix (engraver or region; "" for all),
  * strictly after code `after` (NULL or "" from the start), at most limit. */
 int registry_seal_list(struct registry_txn *txn, const char *prefix, const char *after,
-		       size_t limit, int (*fn)(const struct seal_record *, void *), void *arg);
+                       size_t limit, int (*fn)(const struct seal_record *, void *), void *arg);
 
 /* Seals whose holder name starts with holder_prefix, in (name, code) order,
  * after the cursor `after` (the code of the last row seen, with its holder),
  * at most limit. */
 int registry_seal_find_holder(struct registry_txn *txn, const char *holder_prefix,
-			      const char *after_holder, const char *after_code, size_t limit,
-			      int (*fn)(const struct seal_record *, void *), void *arg);
+                              const char *after_holder, const char *after_code, size_t limit,
+                              int (*fn)(const struct seal_record *, void *), void *arg);
 
 /* Seals of one credit code, in code order, after code `after`. */
-int registry_seal_find_credit(struct registry_txn *txn, const char *credit_code,
-			      const char *after, size_t limit,
-			      int (*fn)(const struct seal_record *, void *), void *arg);
+int registry_seal_find_credit(struct registry_txn *txn, const char *credit_code, const char *after,
+                              size_t limit, int (*fn)(const struct seal_record *, void *),
+                              void *arg);
 
 /* Call fn for each (code, features) pair: the 1:N search walks this. */
 int registry_features_each(struct registry_txn *txn,
-			   int (*fn)(const char *code, const void *features, size_t len, void *),
-			   void *arg);
+                           int (*fn)(const char *code, const void *features, size_t len, void *),
+                           void *arg);
 
 /* ---- verification log and police reads ------------------------------ */
 
@@ -213,12 +211,12 @@ int registry_query_log(struct registry *reg, const struct query_record *rows, si
 
 /* A seal's verification log, newest first, at most limit rows. */
 int registry_query_list(struct registry_txn *txn, const char *code, size_t limit,
-			int (*fn)(const struct query_record *, void *), void *arg);
+                        int (*fn)(const struct query_record *, void *), void *arg);
 
 /* Write an audit entry for a read (police archive access): action
  * "read:<what>", subject the code. */
-int registry_audit_read(struct registry *reg, const struct registry_actor *actor,
-			const char *what, const char *code);
+int registry_audit_read(struct registry *reg, const struct registry_actor *actor, const char *what,
+                        const char *code);
 
 /* ---- audit, stats, maintenance -------------------------------------- */
 
@@ -226,7 +224,7 @@ int registry_audit_head(struct registry_txn *txn, struct audit_head *out);
 
 /* Verify the whole chain and the head signature; see audit_verify(). */
 int registry_audit_verify(struct registry *reg, uint64_t *count, uint64_t *first_bad,
-			  const char **why);
+                          const char **why);
 
 struct registry_stats {
 	uint64_t seals;

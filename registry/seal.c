@@ -46,7 +46,7 @@ history_put(struct store_txn *t, const struct seal_record *rec, const struct his
 
 static int
 registration_validate(const struct registry_actor *actor, const struct seal_registration *in,
-		      struct seal_record *rec)
+                      struct seal_record *rec)
 {
 	int rc;
 
@@ -73,8 +73,8 @@ registration_validate(const struct registry_actor *actor, const struct seal_regi
 
 int
 registry_seal_register(struct registry *reg, const struct registry_actor *actor,
-		       const struct seal_registration *in, struct seal_record *out,
-		       int *region_mismatch)
+                       const struct seal_registration *in, struct seal_record *out,
+                       int *region_mismatch)
 {
 	struct seal_record rec;
 	struct engraver_record eng;
@@ -129,10 +129,10 @@ registry_seal_register(struct registry *reg, const struct registry_actor *actor,
 	store_put(t, STORE_SEALS, rec.code, SEAL_CODE_LEN, &rec, sizeof rec, STORE_PUT_NOOVERWRITE);
 	if (in->impression_len > 0)
 		store_put(t, STORE_IMPRESSIONS, rec.code, SEAL_CODE_LEN, in->impression,
-			  in->impression_len, 0);
+		          in->impression_len, 0);
 	if (in->features_len > 0)
 		store_put(t, STORE_FEATURES, rec.code, SEAL_CODE_LEN, in->features,
-			  in->features_len, 0);
+		          in->features_len, 0);
 	store_put(t, STORE_BY_HOLDER, hkey, holder_key(hkey, rec.holder, rec.code), "", 0, 0);
 	memcpy(ckey, rec.credit_code, SEAL_CREDIT_LEN);
 	memcpy(ckey + SEAL_CREDIT_LEN, rec.code, SEAL_CODE_LEN);
@@ -180,9 +180,9 @@ seal_read(struct store_txn *t, const char *code, struct seal_record *rec)
 }
 
 int
-registry_seal_set_status(struct registry *reg, const struct registry_actor *actor,
-			 const char *code, enum seal_status to, const char *reason,
-			 const char *case_ref, struct seal_record *out)
+registry_seal_set_status(struct registry *reg, const struct registry_actor *actor, const char *code,
+                         enum seal_status to, const char *reason, const char *case_ref,
+                         struct seal_record *out)
 {
 	struct seal_record rec;
 	struct history_record h;
@@ -236,7 +236,7 @@ registry_seal_set_status(struct registry *reg, const struct registry_actor *acto
 
 int
 registry_seal_set_features(struct registry *reg, const struct registry_actor *actor,
-			   const char *code, const void *features, size_t len)
+                           const char *code, const void *features, size_t len)
 {
 	struct seal_record rec;
 	struct store_txn *t;
@@ -301,7 +301,7 @@ registry_seal_features(struct registry_txn *txn, const char *code, struct regist
 
 int
 registry_seal_history(struct registry_txn *txn, const char *code,
-		      int (*fn)(const struct history_record *, void *), void *arg)
+                      int (*fn)(const struct history_record *, void *), void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -327,7 +327,7 @@ registry_seal_history(struct registry_txn *txn, const char *code,
 /* Emit the seal record for each code produced by an index walk. */
 static int
 emit_code(struct registry_txn *txn, const char *code, int (*fn)(const struct seal_record *, void *),
-	  void *arg)
+          void *arg)
 {
 	struct seal_record rec;
 	int rc = registry_seal_get(txn, code, &rec);
@@ -337,7 +337,7 @@ emit_code(struct registry_txn *txn, const char *code, int (*fn)(const struct sea
 
 int
 registry_seal_list(struct registry_txn *txn, const char *prefix, const char *after, size_t limit,
-		   int (*fn)(const struct seal_record *, void *), void *arg)
+                   int (*fn)(const struct seal_record *, void *), void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -379,8 +379,8 @@ registry_seal_list(struct registry_txn *txn, const char *prefix, const char *aft
 
 int
 registry_seal_find_holder(struct registry_txn *txn, const char *holder_prefix,
-			  const char *after_holder, const char *after_code, size_t limit,
-			  int (*fn)(const struct seal_record *, void *), void *arg)
+                          const char *after_holder, const char *after_code, size_t limit,
+                          int (*fn)(const struct seal_record *, void *), void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -398,7 +398,7 @@ registry_seal_find_holder(struct registry_txn *txn, const char *holder_prefix,
 	if (rc != 0)
 		return rc;
 	rc = klen ? store_cursor_seek(c, key, klen, &k, &v)
-		  : store_cursor_seek(c, holder_prefix, plen, &k, &v);
+	          : store_cursor_seek(c, holder_prefix, plen, &k, &v);
 	for (; rc == 0 && n < limit; rc = store_cursor_next(c, &k, &v)) {
 		if (klen && k.len == klen && memcmp(k.data, key, klen) == 0)
 			continue;
@@ -418,7 +418,7 @@ registry_seal_find_holder(struct registry_txn *txn, const char *holder_prefix,
 
 int
 registry_seal_find_credit(struct registry_txn *txn, const char *credit_code, const char *after,
-			  size_t limit, int (*fn)(const struct seal_record *, void *), void *arg)
+                          size_t limit, int (*fn)(const struct seal_record *, void *), void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -456,8 +456,8 @@ registry_seal_find_credit(struct registry_txn *txn, const char *credit_code, con
 
 int
 registry_features_each(struct registry_txn *txn,
-		       int (*fn)(const char *code, const void *features, size_t len, void *),
-		       void *arg)
+                       int (*fn)(const char *code, const void *features, size_t len, void *),
+                       void *arg)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
@@ -466,7 +466,8 @@ registry_features_each(struct registry_txn *txn,
 
 	if (rc != 0)
 		return rc;
-	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(c, &k, &v)) {
 		if (k.len != SEAL_CODE_LEN)
 			continue;
 		memcpy(code, k.data, SEAL_CODE_LEN);

@@ -18,12 +18,12 @@
 #include <lmdb.h>
 
 static const char *const DB_NAMES[STORE_DB_COUNT] = {
-	[STORE_SEALS] = "seals",	 [STORE_IMPRESSIONS] = "impressions",
-	[STORE_FEATURES] = "features",	 [STORE_HISTORY] = "history",
-	[STORE_ENGRAVERS] = "engravers", [STORE_ACCOUNTS] = "accounts",
-	[STORE_QUERIES] = "queries",	 [STORE_AUDIT] = "audit",
-	[STORE_META] = "meta",		 [STORE_BY_HOLDER] = "by_holder",
-	[STORE_BY_CREDIT] = "by_credit",
+    [STORE_SEALS] = "seals",         [STORE_IMPRESSIONS] = "impressions",
+    [STORE_FEATURES] = "features",   [STORE_HISTORY] = "history",
+    [STORE_ENGRAVERS] = "engravers", [STORE_ACCOUNTS] = "accounts",
+    [STORE_QUERIES] = "queries",     [STORE_AUDIT] = "audit",
+    [STORE_META] = "meta",           [STORE_BY_HOLDER] = "by_holder",
+    [STORE_BY_CREDIT] = "by_credit",
 };
 
 struct store {
@@ -117,7 +117,7 @@ store_open(const char *dir, size_t map_size, int flags, struct store **out)
 	rc = mdb_txn_begin(st->env, NULL, (flags & STORE_READONLY) ? MDB_RDONLY : 0, &txn);
 	for (int i = 0; rc == 0 && i < STORE_DB_COUNT; i++)
 		rc = mdb_dbi_open(txn, DB_NAMES[i], (flags & STORE_CREATE) ? MDB_CREATE : 0,
-				  &st->dbi[i]);
+		                  &st->dbi[i]);
 	if (rc == 0)
 		rc = mdb_txn_commit(txn);
 	else
@@ -219,7 +219,7 @@ store_txn_fail(struct store_txn *txn, int err)
 
 int
 store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
-	  struct store_val *out)
+          struct store_val *out)
 {
 	MDB_val k = {klen, (void *)key}, v;
 	int rc;
@@ -238,7 +238,7 @@ store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
 
 int
 store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen, const void *val,
-	  size_t vlen, int flags)
+          size_t vlen, int flags)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 	int rc;
@@ -246,7 +246,7 @@ store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
 	if (txn->error != 0)
 		return txn->error;
 	rc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v,
-		     (flags & STORE_PUT_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+	             (flags & STORE_PUT_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
 	return rc == 0 ? 0 : store_txn_fail(txn, store_error(rc));
 }
 
@@ -287,7 +287,7 @@ store_cursor_open(struct store_txn *txn, enum store_db db, struct store_cursor *
 
 static int
 cursor_get(struct store_cursor *c, MDB_val *k, MDB_cursor_op op, struct store_val *ko,
-	   struct store_val *vo)
+           struct store_val *vo)
 {
 	MDB_val v;
 	int rc = mdb_cursor_get(c->cur, k, &v, op);
@@ -307,7 +307,7 @@ cursor_get(struct store_cursor *c, MDB_val *k, MDB_cursor_op op, struct store_va
 
 int
 store_cursor_seek(struct store_cursor *c, const void *key, size_t klen, struct store_val *k,
-		  struct store_val *v)
+                  struct store_val *v)
 {
 	MDB_val kv = {klen, (void *)key};
 

@@ -86,11 +86,11 @@ int store_txn_error(const struct store_txn *txn);
 int store_txn_fail(struct store_txn *txn, int err);
 
 int store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
-	      struct store_val *out);
+              struct store_val *out);
 /* flags: STORE_PUT_NOOVERWRITE makes an existing key SEAL_EEXIST. */
 #define STORE_PUT_NOOVERWRITE 1
 int store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
-	      const void *val, size_t vlen, int flags);
+              const void *val, size_t vlen, int flags);
 int store_del(struct store_txn *txn, enum store_db db, const void *key, size_t klen);
 
 /* Cursors iterate in key order (bytewise).  seek positions at the first
@@ -99,7 +99,7 @@ int store_del(struct store_txn *txn, enum store_db db, const void *key, size_t k
  * at the end.  The cursor dies with its transaction if not closed first. */
 int store_cursor_open(struct store_txn *txn, enum store_db db, struct store_cursor **out);
 int store_cursor_seek(struct store_cursor *c, const void *key, size_t klen, struct store_val *k,
-		      struct store_val *v);
+                      struct store_val *v);
 int store_cursor_next(struct store_cursor *c, struct store_val *k, struct store_val *v);
 int store_cursor_last(struct store_cursor *c, struct store_val *k, struct store_val *v);
 /* Move back one key; SEAL_ENOTFOUND before the first. */
