@@ -154,6 +154,14 @@ int registry_seal_register(struct registry *reg, const struct registry_actor *ac
                            const struct seal_registration *in, struct seal_record *out,
                            int *region_mismatch);
 
+/* Register n seals in one write transaction: all or none.  out and
+ * region_mismatch may be NULL or arrays of n.  On error *failed (if not NULL)
+ * is the index of the registration that failed (n when the commit itself
+ * failed) and the registry is unchanged.  Serials follow input order. */
+int registry_seal_register_batch(struct registry *reg, const struct registry_actor *actor,
+				 const struct seal_registration *in, size_t n,
+				 struct seal_record *out, int *region_mismatch, size_t *failed);
+
 /* Change a seal's status (admin or police; SEAL_EPERM otherwise): checks
  * the lifecycle (SEAL_ETRANSITION), requires a reason (SEAL_ETEXT), writes
  * the history row and audit entry.  case_ref may be NULL. */

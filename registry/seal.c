@@ -71,16 +71,16 @@ registration_validate(const struct registry_actor *actor, const struct seal_regi
 	return 0;
 }
 
-int
-registry_seal_register(struct registry *reg, const struct registry_actor *actor,
-                       const struct seal_registration *in, struct seal_record *out,
-                       int *region_mismatch)
+/* Register one seal inside write transaction t, audit entry included.
+ * Returns 0 or the error; on error the caller must abort t. */
+static int
+seal_register_in(struct registry *reg, struct store_txn *t, const struct registry_actor *actor,
+		 const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
 {
 	struct seal_record rec;
 	struct engraver_record eng;
 	struct history_record h;
 	struct registry_counts counts;
-	struct store_txn *t = NULL;
 	struct store_val v;
 	uint8_t hkey[SEAL_HOLDER_MAX + 1 + SEAL_CODE_LEN], ckey[SEAL_CREDIT_LEN + SEAL_CODE_LEN];
 	uint8_t digest[CRYPTO_SHA256_LEN];
@@ -92,25 +92,18 @@ registry_seal_register(struct registry *reg, const struct registry_actor *actor,
 	rc = registration_validate(actor, in, &rec);
 	if (rc != 0)
 		return rc;
-	rc = store_txn_begin(reg->st, 1, &t);
-	if (rc != 0)
-		return rc;
 	rc = store_get(t, STORE_ENGRAVERS, rec.engraver, SEAL_PREFIX_LEN, &v);
 	if (rc == SEAL_ENOTFOUND)
-		rc = SEAL_ECODE_ENGRAVER;
-	else if (rc == 0 && v.len != sizeof eng)
+		return SEAL_ECODE_ENGRAVER;
+	if (rc == 0 && v.len != sizeof eng)
 		rc = SEAL_ECORRUPT;
 	if (rc != 0)
-		goto fail;
+		return rc;
 	memcpy(&eng, v.data, sizeof eng);
-	if (eng.status != ENGRAVER_ACTIVE) {
-		rc = SEAL_ECODE_SUSPENDED;
-		goto fail;
-	}
-	if (eng.next_serial > SEAL_SERIAL_MAX) {
-		rc = SEAL_EFULL;
-		goto fail;
-	}
+	if (eng.status != ENGRAVER_ACTIVE)
+		return SEAL_ECODE_SUSPENDED;
+	if (eng.next_serial > SEAL_SERIAL_MAX)
+		return SEAL_EFULL;
 	code_make(rec.engraver, eng.next_serial, rec.code);
 	eng.next_serial++;
 	rec.shape = (uint8_t)in->shape;
@@ -129,10 +122,10 @@ registry_seal_register(struct registry *reg, const struct registry_actor *actor,
 	store_put(t, STORE_SEALS, rec.code, SEAL_CODE_LEN, &rec, sizeof rec, STORE_PUT_NOOVERWRITE);
 	if (in->impression_len > 0)
 		store_put(t, STORE_IMPRESSIONS, rec.code, SEAL_CODE_LEN, in->impression,
-		          in->impression_len, 0);
+			  in->impression_len, 0);
 	if (in->features_len > 0)
 		store_put(t, STORE_FEATURES, rec.code, SEAL_CODE_LEN, in->features,
-		          in->features_len, 0);
+			  in->features_len, 0);
 	store_put(t, STORE_BY_HOLDER, hkey, holder_key(hkey, rec.holder, rec.code), "", 0, 0);
 	memcpy(ckey, rec.credit_code, SEAL_CREDIT_LEN);
 	memcpy(ckey + SEAL_CREDIT_LEN, rec.code, SEAL_CODE_LEN);
@@ -147,7 +140,9 @@ registry_seal_register(struct registry *reg, const struct registry_actor *actor,
 	parts[1] = in->impression ? in->impression : "", lens[1] = in->impression_len;
 	parts[2] = in->features ? in->features : "", lens[2] = in->features_len;
 	crypto_sha256_parts(parts, lens, 3, digest);
-	rc = registry_write_finish(reg, t, actor, "seal.register", rec.code, digest);
+	rc = audit_append(t, reg->key, actor->name, "seal.register", rec.code, digest);
+	if (rc == 0)
+		rc = store_txn_error(t);
 	if (rc != 0)
 		return rc;
 	if (out != NULL)
@@ -155,8 +150,39 @@ registry_seal_register(struct registry *reg, const struct registry_actor *actor,
 	if (region_mismatch != NULL)
 		*region_mismatch = memcmp(rec.credit_code + 2, rec.code, 4) != 0;
 	return 0;
-fail:
-	store_txn_abort(t);
+}
+
+int
+registry_seal_register(struct registry *reg, const struct registry_actor *actor,
+		       const struct seal_registration *in, struct seal_record *out,
+		       int *region_mismatch)
+{
+	return registry_seal_register_batch(reg, actor, in, 1, out, region_mismatch, NULL);
+}
+
+int
+registry_seal_register_batch(struct registry *reg, const struct registry_actor *actor,
+			     const struct seal_registration *in, size_t n, struct seal_record *out,
+			     int *region_mismatch, size_t *failed)
+{
+	struct store_txn *t;
+	int rc = store_txn_begin(reg->st, 1, &t);
+
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		rc = seal_register_in(reg, t, actor, &in[i], out ? &out[i] : NULL,
+				      region_mismatch ? &region_mismatch[i] : NULL);
+		if (rc != 0) {
+			if (failed != NULL)
+				*failed = i;
+			store_txn_abort(t);
+			return rc;
+		}
+	}
+	rc = store_txn_commit(t);
+	if (rc != 0 && failed != NULL)
+		*failed = n;
 	return rc;
 }
 
