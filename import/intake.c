@@ -14,38 +14,57 @@
 #include <string.h>
 
 int
-intake_register(struct registry *reg, const struct registry_actor *actor,
-                const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
+intake_prepare(const struct seal_registration *in, struct intake_item *item)
 {
 	static const struct image_limits limits = {SEAL_UPLOAD_MAX_BYTES, 25 * 1000 * 1000, 8000};
-	struct seal_registration r = *in;
 	struct image img = {0};
 	enum image_format fmt;
-	uint8_t features[SEAL_FEATURES_MAX_BYTES], *png = NULL;
 	size_t flen = 0, png_len = 0;
 	int w, h, rc;
 
+	item->reg = *in;
+	item->png = NULL;
 	if (in->impression == NULL || in->impression_len == 0)
 		return SEAL_EINVAL;
 	rc = image_probe(in->impression, in->impression_len, &fmt, &w, &h);
 	if (rc == 0)
 		rc = image_decode(in->impression, in->impression_len, &limits, &img);
 	if (rc == 0)
-		rc = matcher_features(&img, features, sizeof features, &flen);
+		rc = matcher_features(&img, item->features, sizeof item->features, &flen);
 	if (rc == 0 && fmt != IMAGE_FORMAT_PNG) {
-		rc = image_encode_png(&img, &png, &png_len);
-		r.impression = png;
-		r.impression_len = png_len;
+		rc = image_encode_png(&img, &item->png, &png_len);
+		item->reg.impression = item->png;
+		item->reg.impression_len = png_len;
 	}
-	if (rc == 0 && r.impression_len > SEAL_IMPRESSION_MAX_BYTES)
+	if (rc == 0 && item->reg.impression_len > SEAL_IMPRESSION_MAX_BYTES)
 		rc = SEAL_ETOOBIG;
-	if (rc == 0) {
-		r.features = features;
-		r.features_len = flen;
-		rc = registry_seal_register(reg, actor, &r, out, region_mismatch);
-	}
+	item->reg.features = item->features;
+	item->reg.features_len = flen;
 	image_fini(&img);
-	free(png);
+	return rc;
+}
+
+void
+intake_item_fini(struct intake_item *item)
+{
+	free(item->png);
+	item->png = NULL;
+}
+
+int
+intake_register(struct registry *reg, const struct registry_actor *actor,
+		const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
+{
+	struct intake_item *item = malloc(sizeof *item);
+	int rc;
+
+	if (item == NULL)
+		return SEAL_ENOMEM;
+	rc = intake_prepare(in, item);
+	if (rc == 0)
+		rc = registry_seal_register(reg, actor, &item->reg, out, region_mismatch);
+	intake_item_fini(item);
+	free(item);
 	return rc;
 }
 

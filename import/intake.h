@@ -10,6 +10,20 @@
 
 #include "registry/registry.h"
 
+/* A registration whose impression has been decoded, checked and described:
+ * ready for registry_seal_register(_batch).  reg points into the item and
+ * into the caller's original bytes, which must outlive it. */
+struct intake_item {
+	struct seal_registration reg;
+	uint8_t features[SEAL_FEATURES_MAX_BYTES];
+	uint8_t *png; /* re-encoded impression when the input was not PNG */
+};
+
+/* Do everything intake_register() does before touching the registry.
+ * Same errors.  Release with intake_item_fini() (also after an error). */
+int intake_prepare(const struct seal_registration *in, struct intake_item *item);
+void intake_item_fini(struct intake_item *item);
+
 /* Register in->... with the impression in->impression (PNG or JPEG bytes,
  * in->impression_len); in->features is ignored and computed here.  A JPEG
  * is re-encoded as PNG before it is stored.  Returns what
