@@ -26,6 +26,7 @@
 
 /* Other inputs. */
 #define SEAL_CSV_LINE_MAX 4096  /* one line of a bulk import file */
+#define SEAL_IMPORT_MAX_ROWS 20000 /* rows of one import file (one transaction) */
 #define SEAL_QR_PAYLOAD_MAX 512 /* text decoded from a QR code */
 #define SEAL_HTTP_BODY_MAX (SEAL_UPLOAD_MAX_BYTES + 64 * 1024)
 #define SEAL_HTTP_HEADERS_MAX (16 * 1024)

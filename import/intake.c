@@ -53,7 +53,7 @@ intake_item_fini(struct intake_item *item)
 
 int
 intake_register(struct registry *reg, const struct registry_actor *actor,
-		const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
+                const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
 {
 	struct intake_item *item = malloc(sizeof *item);
 	int rc;

@@ -90,8 +90,8 @@ open_registry(struct ctl *ctl, int read_only)
  * vals[i] for option i.  --help prints usage and exits 0.  Returns 0 or
  * EXIT_USAGE. */
 static int
-parse_opts(const struct command *cmd, int argc, char **argv, const struct option *spec,
-           const char **vals)
+parse_opts(struct ctl *ctl, const struct command *cmd, int argc, char **argv,
+           const struct option *spec, const char **vals)
 {
 	struct option opts[16];
 	int n = 0, c;
@@ -99,12 +99,17 @@ parse_opts(const struct command *cmd, int argc, char **argv, const struct option
 	for (; spec[n].name != NULL; n++)
 		opts[n] = (struct option){spec[n].name, spec[n].has_arg, NULL, n};
 	opts[n++] = (struct option){"help", no_argument, NULL, 'h' + 256};
+	opts[n++] = (struct option){"json", no_argument, NULL, 'j' + 256};
 	opts[n] = (struct option){0};
 	optind = 0; /* 0, not 1: GNU getopt re-initialises (and permutes again) */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h' + 256) {
 			printf("usage: sealctl [--db DIR] %s\n", cmd->usage);
 			exit(0);
+		}
+		if (c == 'j' + 256) {
+			ctl->json = 1;
+			continue;
 		}
 		if (c == '?' || c < 0 || c >= n)
 			return usage_error(cmd, NULL);
@@ -119,7 +124,7 @@ cmd_init(struct ctl *ctl, int argc, char **argv)
 	struct option spec[] = {{0}};
 	const char *vals[1] = {0};
 	struct registry_options opt = {.map_size = ctl->map_size};
-	int rc = parse_opts(&COMMANDS[0], argc, argv, spec, vals);
+	int rc = parse_opts(ctl, &COMMANDS[0], argc, argv, spec, vals);
 
 	if (rc != 0)
 		return rc;
@@ -142,7 +147,7 @@ cmd_engraver_add(struct ctl *ctl, int argc, char **argv)
 	const char *v[4] = {0};
 	struct engraver_record e;
 	char prefix[16];
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -200,7 +205,7 @@ cmd_engraver_list(struct ctl *ctl, int argc, char **argv)
 	const char *v[1] = {0};
 	struct registry_txn *txn;
 	json_t *arr = ctl->json ? json_array() : NULL;
-	int rc = parse_opts(find_command("engraver", "list"), argc, argv, spec, v);
+	int rc = parse_opts(ctl, find_command("engraver", "list"), argc, argv, spec, v);
 
 	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
 		return rc;
@@ -220,7 +225,7 @@ engraver_status(struct ctl *ctl, int argc, char **argv, const char *word,
 	const struct command *cmd = find_command("engraver", word);
 	struct option spec[] = {{0}};
 	const char *v[1] = {0};
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -255,7 +260,7 @@ cmd_token_issue(struct ctl *ctl, int argc, char **argv)
 	const char *v[3] = {0};
 	char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1];
 	const char *scope = "";
-	int role, rc = parse_opts(cmd, argc, argv, spec, v);
+	int role, rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -289,7 +294,7 @@ cmd_token_revoke(struct ctl *ctl, int argc, char **argv)
 	const struct command *cmd = find_command("token", "revoke");
 	struct option spec[] = {{0}};
 	const char *v[1] = {0};
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -329,7 +334,7 @@ cmd_token_list(struct ctl *ctl, int argc, char **argv)
 	const char *v[1] = {0};
 	struct registry_txn *txn;
 	json_t *arr = ctl->json ? json_array() : NULL;
-	int rc = parse_opts(find_command("token", "list"), argc, argv, spec, v);
+	int rc = parse_opts(ctl, find_command("token", "list"), argc, argv, spec, v);
 
 	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
 		return rc;
@@ -358,7 +363,7 @@ cmd_seal_register(struct ctl *ctl, int argc, char **argv)
 	struct seal_record rec;
 	uint8_t *img = NULL;
 	size_t img_len = 0;
-	int shape, mismatch = 0, rc = parse_opts(cmd, argc, argv, spec, v);
+	int shape, mismatch = 0, rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -435,14 +440,14 @@ static int
 cmd_seal_show(struct ctl *ctl, int argc, char **argv)
 {
 	const struct command *cmd = find_command("seal", "show");
-	struct option spec[] = {{"json", 0, 0, 0}, {0}};
+	struct option spec[] = {{0}};
 	const char *v[1] = {0};
 	struct registry_txn *txn;
 	struct seal_record s;
 	struct engraver_record e;
 	struct registry_blob img = {0}, feat = {0};
 	char code[SEAL_CODE_LEN + 1], t1[32], t2[32];
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0 || (rc = seal_code_arg(ctl, cmd, argc, argv, code, 1)) != 0)
 		return rc;
@@ -457,7 +462,7 @@ cmd_seal_show(struct ctl *ctl, int argc, char **argv)
 	registry_seal_features(txn, code, &feat);
 	if (registry_engraver_get(txn, s.engraver, &e) != 0)
 		memset(&e, 0, sizeof e);
-	if (ctl->json || v[0]) {
+	if (ctl->json) {
 		json_t *j = seal_json(&s);
 		json_object_set_new(j, "engraver_company", json_string(e.company));
 		json_object_set_new(j, "impression_bytes", json_integer((json_int_t)img.len));
@@ -514,7 +519,7 @@ cmd_seal_history(struct ctl *ctl, int argc, char **argv)
 	struct seal_record s;
 	char code[SEAL_CODE_LEN + 1];
 	json_t *arr = ctl->json ? json_array() : NULL;
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0 || (rc = seal_code_arg(ctl, cmd, argc, argv, code, 1)) != 0)
 		return rc;
@@ -541,7 +546,7 @@ cmd_seal_status(struct ctl *ctl, int argc, char **argv)
 	const char *v[3] = {0};
 	struct seal_record s;
 	char code[SEAL_CODE_LEN + 1];
-	int to, rc = parse_opts(cmd, argc, argv, spec, v);
+	int to, rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -567,7 +572,7 @@ cmd_audit_verify(struct ctl *ctl, int argc, char **argv)
 	const char *v[1] = {0};
 	uint64_t count = 0, bad = 0;
 	const char *why = NULL;
-	int rc = parse_opts(find_command("audit", "verify"), argc, argv, spec, v);
+	int rc = parse_opts(ctl, find_command("audit", "verify"), argc, argv, spec, v);
 
 	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
 		return rc;
@@ -595,7 +600,7 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
 	const struct command *cmd = find_command("backup", NULL);
 	struct option spec[] = {{0}};
 	const char *v[1] = {0};
-	int rc = parse_opts(cmd, argc, argv, spec, v);
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
 
 	if (rc != 0)
 		return rc;
@@ -618,7 +623,7 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	struct registry_txn *txn;
 	struct registry_stats st;
 	char hash[65];
-	int rc = parse_opts(find_command("stats", NULL), argc, argv, spec, v);
+	int rc = parse_opts(ctl, find_command("stats", NULL), argc, argv, spec, v);
 
 	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
 		return rc;
