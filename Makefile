@@ -47,11 +47,13 @@ TESTSUP   := $(wildcard tests/support/*.c)
 TESTSUP_O := $(patsubst %.c,$(BUILD)/%.o,$(TESTSUP))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 ALL_SRC := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c)) $(TEST_SRC) $(TESTSUP) $(FUZZ_SRC) \
-           $(BENCH_SRC) tests/fuzz/replay.c
+           $(BENCH_SRC) $(TOOL_SRC) tests/fuzz/replay.c
 
 .PHONY: all deps test check check-asan bench bench-match run install clean format tests fuzz
 all: deps-build $(PROGS)
@@ -84,6 +86,10 @@ $(BIN)/$(notdir $(basename $(1))): $(BUILD)/$(basename $(1)).o $(LIBS)
 endef
 $(foreach p,$(PROG_SRC),$(eval $(call PROG_RULE,$(p))))
 
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(TESTSUP_O) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TESTSUP_O) $(LIBS) $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTSUP_O) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TESTSUP_O) $(LIBS) $(LDLIBS) -lcmocka
@@ -96,7 +102,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
-tests: all $(TESTS) $(FUZZ)
+tests: all $(TESTS) $(FUZZ) $(TOOLS)
 
 # The README's test command.  Unit tests, fuzz-corpus replay, integration tests
 # against a real daemon and browser tests; closes with "N passed, N failed".
@@ -112,6 +118,19 @@ check: test
 # The whole suite again under AddressSanitizer + UBSan, in its own build tree.
 check-asan:
 	@$(MAKE) --no-print-directory SAN=1 OPT=-O1 BUILD=build/asan BIN=build/asan/bin test
+
+# Real fuzzing (not part of `make` or `make test`): every tests/fuzz/fuzz_*.c
+# linked with libFuzzer under ASan+UBSan into $(BUILD)/libfuzzer/; then e.g.
+#   build/libfuzzer/fuzz_image -max_total_time=180 -max_len=20000 tests/fuzz/corpus/image
+FUZZ_CC ?= clang
+fuzz:
+	@mkdir -p $(BUILD)/libfuzzer
+	@set -e; for f in $(FUZZ_SRC); do \
+	  echo "$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $$f"; \
+	  $(FUZZ_CC) -std=c11 -g -O1 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $(BUILD)/libfuzzer/$$(basename $$f .c) $$f $(LIB_SRC_verify) $(LIB_SRC_common) $(LDLIBS); \
+	done
 
 bench: all $(BENCHES)
 	@scripts/deps.sh bench
