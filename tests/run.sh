@@ -12,14 +12,12 @@ failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# count FILE: add the counts a runner printed to the totals.
+# count FILE: print the passed and failed counts a runner printed.
 # Understands cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
 # and the plain "N passed, N failed" line.
 count() {
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/^\(.*: \)\{0,1\}\([0-9]*\) passed, [0-9]* failed.*/\2/p' "$1" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/^\(.*: \)\{0,1\}[0-9]* passed, \([0-9]*\) failed.*/\2/p' "$1" | awk '{s+=$1} END {print s+0}')
-	passed=$((passed + p))
-	failed=$((failed + f))
 	echo "$p $f"
 }
 
@@ -30,6 +28,8 @@ run() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	set -- $(count "$log")
+	passed=$((passed + $1))
+	failed=$((failed + $2))
 	if [ "$rc" -ne 0 ] || [ "$2" -ne 0 ]; then
 		cat "$log"
 		if [ "$1" -eq 0 ] && [ "$2" -eq 0 ]; then
