@@ -335,12 +335,15 @@ jpeg_on_error(j_common_ptr cinfo)
 	longjmp(err->jmp, 1);
 }
 
-/* Warnings are silent, except a premature end of data: libjpeg would pad the
- * picture with grey and carry on, we call the file truncated. */
+/* Warnings are silent, except a premature end of the data (JWRN_JPEG_EOF) or
+ * of an entropy-coded segment (JWRN_HIT_MARKER): libjpeg would pad the picture
+ * with grey and carry on, we call the file truncated. */
 static void
 jpeg_on_message(j_common_ptr cinfo, int level)
 {
-	if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+	int code = cinfo->err->msg_code;
+
+	if (level < 0 && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER))
 		jpeg_on_error(cinfo);
 }
 

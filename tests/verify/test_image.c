@@ -459,6 +459,11 @@ test_truncated(void **state)
 		expect_rc(SEAL_EIMAGE, image_decode(jpg, cut, NULL, &dec), "truncated JPEG");
 	assert_null(dec.pixels);
 	assert_int_equal(dec.width, 0);
+	/* Cut inside the entropy-coded data but closed with EOI: libjpeg would
+	 * pad with grey, we refuse. */
+	jpg[jlen / 2] = 0xFF;
+	jpg[jlen / 2 + 1] = 0xD9;
+	expect_rc(SEAL_EIMAGE, image_decode(jpg, jlen / 2 + 2, NULL, &dec), "cut JPEG + EOI");
 	free(jpg);
 	free(png);
 	free(px);
