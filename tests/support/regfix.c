@@ -264,3 +264,34 @@ regfix_expect_same_state(const struct regfix_state *want, const struct regfix_st
 		         "digest",
 		         what);
 }
+
+void
+regfix_file_sha256(const char *dir, const char *name, uint8_t out[CRYPTO_SHA256_LEN])
+{
+	char path[REGFIX_PATH_MAX + 64];
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("open %s: expected a readable file, got none", path);
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			buf = realloc(buf, cap);
+			if (buf == NULL)
+				fail_msg("read %s: out of memory", path);
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	crypto_sha256(buf, len, out);
+	free(buf);
+}

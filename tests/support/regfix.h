@@ -66,6 +66,9 @@ void regfix_state(struct registry *reg, struct regfix_state *out);
 void regfix_expect_same_state(const struct regfix_state *want, const struct regfix_state *got,
                               const char *what);
 
+/* SHA-256 of the bytes of file dir/name (e.g. "data.mdb"). */
+void regfix_file_sha256(const char *dir, const char *name, uint8_t out[CRYPTO_SHA256_LEN]);
+
 /* The same digest for a store opened directly (a copy, after close). */
 void regfix_store_digest(struct store *st, uint64_t *entries, uint8_t out[CRYPTO_SHA256_LEN]);
 
