@@ -35,8 +35,8 @@ fail(struct bulk_error *err, size_t line, const char *column, int code)
 
 /* Check and prepare one CSV record into row. */
 static int
-row_read(const char *dir, const struct csv_reader *r, const int *col, const char *default_engraver,
-         struct row *row, struct bulk_error *err)
+row_read(const char *base_dir, const struct csv_reader *r, const int *col,
+         const char *default_engraver, struct row *row, struct bulk_error *err)
 {
 	struct seal_registration in = {0};
 	const char *f[COL_COUNT] = {0};
