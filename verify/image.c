@@ -43,6 +43,12 @@ const struct image_limits IMAGE_LIMITS_DEFAULT = {
 #define IMAGE_JPEG_MAX_SCANS 256
 #define IMAGE_PNG_CHUNK_MAX (1024 * 1024)
 
+/* Densest possible encodings, used to spot headers that promise more pixels
+ * than the file can hold: deflate's best ratio, and pixels per byte for a
+ * progressive JPEG (512 by the bound explained in jpeg_run(), doubled). */
+#define IMAGE_DEFLATE_MAX_RATIO 1032
+#define IMAGE_JPEG_MIN_PIXELS_PER_BYTE 1024
+
 static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 static uint32_t
@@ -255,6 +261,10 @@ png_run(struct png_dec *d, struct png_src *src, const struct image_limits *lim, 
 	rc = check_limits(lim, w, h);
 	if (rc)
 		return rc;
+	/* Deflate cannot compress beyond 1032:1, so fewer bytes than that cannot
+	 * hold the declared pixels: refuse before allocating for them. */
+	if ((uint64_t)png_get_rowbytes(d->png, d->info) * h / IMAGE_DEFLATE_MAX_RATIO > src->n)
+		return SEAL_EIMAGE;
 	png_set_expand(d->png);
 	png_set_strip_16(d->png);
 	png_set_gray_to_rgb(d->png);
@@ -486,6 +496,13 @@ jpeg_run(struct jpeg_dec *d, const uint8_t *data, size_t n, const struct image_l
 	rc = check_limits(lim, ci->image_width, ci->image_height);
 	if (rc)
 		return rc;
+	/* Progressive and arithmetic decoding zero a coefficient buffer for the
+	 * whole image up front.  Huffman-coded DC needs at least one bit per 8x8
+	 * block, so a file with fewer than one byte per 512 pixels is truncated:
+	 * refuse it before that buffer exists (with a 2x margin). */
+	if ((ci->progressive_mode || ci->arith_code) &&
+	    (uint64_t)ci->image_width * ci->image_height / IMAGE_JPEG_MIN_PIXELS_PER_BYTE > n)
+		return SEAL_EIMAGE;
 	cmyk = ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK;
 	ci->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
 	jpeg_start_decompress(ci);

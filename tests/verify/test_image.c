@@ -554,6 +554,66 @@ test_huge_headers(void **state)
 	assert_null(dec.pixels);
 }
 
+static uint32_t
+crc32_png(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+static void
+put_be16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Small files whose headers promise far more pixels than their bytes could
+ * hold (6000 x 6000, within the default limits) are refused as corrupt before
+ * the decoder allocates for them. */
+static void
+test_bomb_headers(void **state)
+{
+	const int w = 16, h = 16;
+	uint8_t *px = quadrants(w, h), *jpg, *png;
+	size_t jlen, plen, i;
+	struct imgfix_jpeg spec = {w, h, 3, px, 90, 1, 0, 0};
+	struct image src = {w, h, 3, (size_t)w * 3, px}, dec;
+	uint32_t crc;
+
+	(void)state;
+	assert_int_equal(imgfix_jpeg_write(&spec, &jpg, &jlen), 0);
+	for (i = 2; i + 8 < jlen; i++)
+		if (jpg[i] == 0xFF && jpg[i + 1] == 0xC2)
+			break;
+	assert_true(i + 8 < jlen);
+	put_be16(jpg + i + 5, 6000);
+	put_be16(jpg + i + 7, 6000);
+	expect_rc(SEAL_EIMAGE, image_decode(jpg, jlen, NULL, &dec), "progressive 6000^2 in 1 KB");
+
+	expect_rc(0, image_encode_png(&src, &png, &plen), "encode");
+	png[16 + 2] = 0x17; /* width and height 0x1770 = 6000 */
+	png[16 + 3] = 0x70;
+	png[20 + 2] = 0x17;
+	png[20 + 3] = 0x70;
+	crc = crc32_png(png + 12, 17);
+	png[29] = (uint8_t)(crc >> 24);
+	png[30] = (uint8_t)(crc >> 16);
+	png[31] = (uint8_t)(crc >> 8);
+	png[32] = (uint8_t)crc;
+	expect_rc(SEAL_EIMAGE, image_decode(png, plen, NULL, &dec), "PNG 6000^2 in 100 bytes");
+	assert_null(dec.pixels);
+	free(jpg);
+	free(png);
+	free(px);
+}
+
 static void
 test_limits(void **state)
 {
@@ -632,6 +692,7 @@ main(void)
 	    cmocka_unit_test(test_corrupt_never_crashes),
 	    cmocka_unit_test(test_not_an_image),
 	    cmocka_unit_test(test_huge_headers),
+	    cmocka_unit_test(test_bomb_headers),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_alloc_and_encode_args),
 	};
