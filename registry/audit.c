@@ -7,6 +7,7 @@
 #include "registry/audit.h"
 #include "common/errors.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -110,6 +111,26 @@ audit_append(struct store_txn *txn, const struct crypto_key *key, const char *ac
 	return store_put(txn, STORE_META, HEAD_KEY, sizeof HEAD_KEY - 1, &head, sizeof head, 0);
 }
 
+/* Entry seq failed to chain to its predecessor: was it itself altered (its
+ * link) or was the predecessor?  An altered entry has a new hash, so its
+ * successor's link - or the signed head, for the last entry - no longer
+ * matches it.  Returns 1 when this entry's hash is still what follows it
+ * expects, i.e. the predecessor is the altered one.  Moves the cursor. */
+static int
+entry_still_linked(struct store_cursor *c, const struct audit_head *head, uint64_t seq,
+                   const uint8_t hash[CRYPTO_SHA256_LEN])
+{
+	struct store_val k, v;
+	int rc = store_cursor_next(c, &k, &v);
+
+	if (rc == SEAL_ENOTFOUND)
+		return head->seq == seq && crypto_equal(head->hash, hash, CRYPTO_SHA256_LEN);
+	if (rc != 0 || v.len != sizeof(struct audit_entry))
+		return 0;
+	return crypto_equal((const uint8_t *)v.data + offsetof(struct audit_entry, prev), hash,
+	                    CRYPTO_SHA256_LEN);
+}
+
 int
 audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *count,
              uint64_t *first_bad, const char **why)
@@ -142,7 +163,7 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 		seq++;
 		be64_put(want, seq);
 		if (k.len != 8 || memcmp(k.data, want, 8) != 0) {
-			*why = "sequence numbers are not contiguous";
+			*why = "entry is missing (sequence numbers are not contiguous)";
 			goto bad;
 		}
 		if (v.len != sizeof e) {
@@ -155,12 +176,16 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 			goto bad;
 		}
 		if (!crypto_equal(e.prev, prev, sizeof prev)) {
-			/* The previous entry was altered, or this one's link was. */
-			*why = seq > 1 ? "entry does not chain to its predecessor (this or the "
-			                 "previous entry was altered)"
-			               : "first entry does not start the chain";
-			if (seq > 1)
+			*why = "entry's link to its predecessor was altered";
+			if (seq == 1) {
+				*why = "first entry does not start the chain";
+				goto bad;
+			}
+			entry_hash(&e, prev);
+			if (entry_still_linked(c, &head, seq, prev)) {
+				*why = "entry was altered: its successor no longer chains to it";
 				seq--;
+			}
 			goto bad;
 		}
 		entry_hash(&e, prev);
@@ -169,16 +194,27 @@ audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *coun
 	c = NULL;
 	if (rc != SEAL_ENOTFOUND)
 		return rc;
-	if (seq != head.seq || !crypto_equal(prev, head.hash, sizeof prev)) {
-		*why = seq < head.seq ? "entries are missing at the end"
-		                      : "last entry does not match the signed head";
-		seq = seq < head.seq ? seq + 1 : seq;
-		goto bad;
-	}
+	/* seq entries chain; now the head.  A head whose signature fails was
+	 * itself altered (seq, hash or signature): blame the place after the
+	 * last entry.  A genuine head names the end of the chain. */
 	head_message(&head, msg);
 	if (head.seq > 0 && crypto_verify(key, msg, sizeof msg, head.sig) != 0) {
-		*why = "the head's signature does not verify";
+		*why = "the signed head was altered: its signature does not verify";
+		seq++;
+		goto bad;
+	}
+	if (seq < head.seq) {
+		*why = "entries are missing at the end";
+		seq++;
+		goto bad;
+	}
+	if (seq > head.seq) {
+		*why = "entries were appended after the signed head";
 		seq = head.seq + 1;
+		goto bad;
+	}
+	if (!crypto_equal(prev, head.hash, sizeof prev)) {
+		*why = "last entry was altered: it does not match the signed head";
 		goto bad;
 	}
 	*count = seq;

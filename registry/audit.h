@@ -45,9 +45,16 @@ int audit_head_get(struct store_txn *txn, struct audit_head *out);
 int audit_entry_get(struct store_txn *txn, uint64_t seq, struct audit_entry *out);
 
 /* Recompute the chain from entry 1 and check the head's signature with key.
- * Returns 0 with *count entries checked, or SEAL_EAUDIT with *first_bad the
- * seq of the first entry that does not verify (head seq + 1 when only the
- * head or its signature is wrong) and *why a static explanation. */
+ * Returns 0 with *count entries checked, or SEAL_EAUDIT with *why a static
+ * explanation, *count = *first_bad - 1 and *first_bad naming the damage:
+ *   - one entry's bytes altered (any byte, its link included): that entry's
+ *     seq (its successor's link, or the head for the last entry, tells an
+ *     altered entry from an altered predecessor);
+ *   - entries deleted: the first missing seq (in the middle or at the end);
+ *   - entries added after the signed head: head seq + 1;
+ *   - the head itself altered (seq, hash or signature; its signature no
+ *     longer verifies): the number of entries + 1.
+ * With several alterations one of them is named, normally the first. */
 int audit_verify(struct store_txn *txn, const struct crypto_key *key, uint64_t *count,
                  uint64_t *first_bad, const char **why);
 
