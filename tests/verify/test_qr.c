@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -312,6 +313,99 @@ test_bad_args(void **state)
 	expect_rc(SEAL_EINVAL, qr_decode(NULL, out, sizeof(out), &len), "NULL image");
 }
 
+static double
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define TIMING_RUNS 20
+
+static double
+median(double *t)
+{
+	qsort(t, TIMING_RUNS, sizeof(*t), cmp_double);
+	return (t[TIMING_RUNS / 2 - 1] + t[TIMING_RUNS / 2]) / 2;
+}
+
+/* Timings, only with SEAL_BENCH=1 in the environment (they assert nothing
+ * about speed): image_decode and qr_decode of a 1000x1000 photo-like JPEG
+ * holding a QR code, and image_decode of a 1.4-megapixel JPEG, medians of 20. */
+static void
+test_timing(void **state)
+{
+	double td[TIMING_RUNS], tq[TIMING_RUNS];
+	struct image qr, scene;
+	uint8_t *jpg;
+	size_t len;
+
+	(void)state;
+	if (!getenv("SEAL_BENCH"))
+		skip();
+	qr_image(3, &qr);
+	make_scene(&scene, 2);
+	paste_qr(&scene, &qr, 560, 120);
+	{
+		struct imgfix_jpeg spec = {1000, 1000, 3, scene.pixels, 85, 0, 0, 0};
+
+		assert_int_equal(imgfix_jpeg_write(&spec, &jpg, &len), 0);
+	}
+	for (int i = 0; i < TIMING_RUNS; i++) {
+		struct image dec;
+		char out[SEAL_QR_PAYLOAD_MAX + 1];
+		size_t n;
+		double t0 = now_ms(), t1, t2;
+
+		expect_rc(0, image_decode(jpg, len, NULL, &dec), "decode");
+		t1 = now_ms();
+		expect_rc(0, qr_decode(&dec, out, sizeof(out), &n), "qr_decode");
+		t2 = now_ms();
+		td[i] = t1 - t0;
+		tq[i] = t2 - t1;
+		image_fini(&dec);
+	}
+	print_message("1000x1000 JPEG q85 (%zu bytes) with a %d px QR: image_decode %.1f ms, "
+	              "qr_decode %.1f ms (medians of %d)\n",
+	              len, qr.width, median(td), median(tq), TIMING_RUNS);
+	free(jpg);
+	image_fini(&scene);
+	image_fini(&qr);
+
+	expect_rc(0, image_alloc(&scene, 1400, 1000, 3, 0), "alloc");
+	rng_state = 5;
+	for (size_t i = 0; i < (size_t)1400 * 1000 * 3; i++)
+		scene.pixels[i] = clamp((int)(i / 3 % 1400) / 8 + (int)(i / 4200) / 6 + rng(31));
+	for (int prog = 0; prog <= 1; prog++) {
+		struct imgfix_jpeg spec = {1400, 1000, 3, scene.pixels, 85, prog, 0, 0};
+
+		assert_int_equal(imgfix_jpeg_write(&spec, &jpg, &len), 0);
+		for (int i = 0; i < TIMING_RUNS; i++) {
+			struct image dec;
+			double t0 = now_ms();
+
+			expect_rc(0, image_decode(jpg, len, NULL, &dec), "decode 1.4 Mpx");
+			td[i] = now_ms() - t0;
+			image_fini(&dec);
+		}
+		print_message("1400x1000 %s JPEG q85 (%zu bytes): image_decode %.1f ms (median of "
+		              "%d)\n",
+		              prog ? "progressive" : "baseline", len, median(td), TIMING_RUNS);
+		free(jpg);
+	}
+	image_fini(&scene);
+}
+
 int
 main(void)
 {
@@ -320,6 +414,7 @@ main(void)
 	    cmocka_unit_test(test_in_scenes),      cmocka_unit_test(test_in_jpeg_photo),
 	    cmocka_unit_test(test_large_image),    cmocka_unit_test(test_no_qr),
 	    cmocka_unit_test(test_too_big),        cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_timing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
