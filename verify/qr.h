@@ -18,8 +18,11 @@
 #define QR_MODULE_PX_MAX 64 /* pixels per module */
 #define QR_MARGIN_MAX 16    /* quiet zone in modules (the standard asks for 4) */
 
-/* qr_decode() retries at half size when the longer side is at least this. */
+/* qr_decode() also scans a half-size copy when the longer side is at least
+ * QR_DOWNSCALE_MIN_SIDE; from QR_HALF_FIRST_PIXELS on it scans that copy
+ * first, since a full-resolution scan of a 12 Mpx photo takes ~0.5 s. */
 #define QR_DOWNSCALE_MIN_SIDE 1200
+#define QR_HALF_FIRST_PIXELS (6 * 1000 * 1000)
 
 /* Encode text (NUL-terminated, 1..SEAL_QR_PAYLOAD_MAX bytes) as a QR code,
  * error-correction level M, 8-bit byte mode, the smallest version that fits,
@@ -36,7 +39,9 @@ int qr_encode_png(const char *text, int module_px, int margin_modules, uint8_t *
  * in *len.  Only QR symbols are looked for (no 1-D barcodes).  When the
  * image is large (longer side >= QR_DOWNSCALE_MIN_SIDE) and the first scan
  * finds nothing, a second scan runs on a half-size copy, which helps with
- * phone photos where the code's modules are big and noisy.  If several QR
+ * phone photos where the code's modules are big and noisy.  Images of
+ * QR_HALF_FIRST_PIXELS or more are scanned at half size first and at full
+ * size only if that fails (small codes in big photos).  If several QR
  * codes are present the first one zbar reports wins.  The payload is copied
  * byte for byte (it may in theory contain NUL; trust *len).
  * Returns 0, SEAL_EINVAL (NULL arguments, empty or malformed image, cap 0),

@@ -217,14 +217,29 @@ test_large_image(void **state)
 	struct image qr, big;
 
 	(void)state;
-	/* 2400x2400 with coarse 14-pixel modules: found at full or half size. */
+	/* 2400x2400 (below QR_HALF_FIRST_PIXELS) with coarse 14-pixel modules. */
 	qr_image(14, &qr);
 	expect_rc(0, image_alloc(&big, 2400, 2400, 3, 200), "alloc big");
 	rng_state = 9;
 	paste_qr(&big, &qr, 700, 900);
 	expect_payload(&big, payload, "QR in a 2400x2400 image");
-	image_fini(&qr);
 	image_fini(&big);
+
+	/* 2600x2400 is scanned at half size first: found there. */
+	expect_rc(0, image_alloc(&big, 2600, 2400, 3, 200), "alloc big");
+	paste_qr(&big, &qr, 1500, 100);
+	expect_payload(&big, payload, "QR in a 2600x2400 image");
+	image_fini(&big);
+	image_fini(&qr);
+
+	/* 1-pixel modules vanish at half size: only the full-size scan after
+	 * the half-size one can find them. */
+	qr_image(1, &qr);
+	expect_rc(0, image_alloc(&big, 2600, 2400, 3, 200), "alloc big");
+	paste_qr(&big, &qr, 1200, 1300);
+	expect_payload(&big, payload, "1-px QR in a 2600x2400 image");
+	image_fini(&big);
+	image_fini(&qr);
 }
 
 static void
