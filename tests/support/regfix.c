@@ -10,14 +10,9 @@
  */
 #include "tests/support/regfix.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
-
 #include <ftw.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +21,28 @@
 #include "common/errors.h"
 #include "registry/internal.h"
 #include "verify/image.h"
+
+/* cmocka's failure entry point, referenced weakly: the fixtures also link
+ * into tools that do not use cmocka, where a failure just exits. */
+extern void _fail(const char *const file, const int line) __attribute__((weak));
+
+#define fail_msg(...) regfix_fail(__FILE__, __LINE__, __VA_ARGS__)
+
+static void __attribute__((format(printf, 3, 4)))
+regfix_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "ERROR: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	if (_fail != NULL)
+		_fail(file, line);
+	exit(1);
+}
 
 void
 regfix_expect_rc(int want, int got, const char *what)
