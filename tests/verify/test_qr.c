@@ -6,6 +6,7 @@
  * as a JPEG) and found again.  Blank and noisy images without a code must
  * give SEAL_ENOQR; oversize payloads SEAL_ETOOBIG.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -328,6 +329,64 @@ test_bad_args(void **state)
 	expect_rc(SEAL_EINVAL, qr_decode(NULL, out, sizeof(out), &len), "NULL image");
 }
 
+struct thread_job {
+	const uint8_t *jpg;
+	size_t len;
+	int ok; /* decodes that gave the payload */
+};
+
+static void *
+thread_decode(void *arg)
+{
+	struct thread_job *job = arg;
+
+	for (int i = 0; i < 4; i++) {
+		struct image dec;
+		char out[SEAL_QR_PAYLOAD_MAX + 1];
+		size_t n;
+
+		if (image_decode(job->jpg, job->len, NULL, &dec) != 0)
+			continue;
+		if (qr_decode(&dec, out, sizeof(out), &n) == 0 && strcmp(out, payload) == 0)
+			job->ok++;
+		image_fini(&dec);
+	}
+	return NULL;
+}
+
+/* The server decodes on a worker pool: four threads at once must all succeed. */
+static void
+test_threads(void **state)
+{
+	struct image qr, scene;
+	struct thread_job jobs[4];
+	pthread_t tid[4];
+	uint8_t *jpg;
+	size_t len;
+
+	(void)state;
+	qr_image(3, &qr);
+	make_scene(&scene, 2);
+	paste_qr(&scene, &qr, 100, 600);
+	{
+		struct imgfix_jpeg spec = {1000, 1000, 3, scene.pixels, 85, 1, 6, 0};
+
+		assert_int_equal(imgfix_jpeg_write(&spec, &jpg, &len), 0);
+	}
+	for (int t = 0; t < 4; t++) {
+		jobs[t] = (struct thread_job){jpg, len, 0};
+		assert_int_equal(pthread_create(&tid[t], NULL, thread_decode, &jobs[t]), 0);
+	}
+	for (int t = 0; t < 4; t++) {
+		assert_int_equal(pthread_join(tid[t], NULL), 0);
+		if (jobs[t].ok != 4)
+			fail_msg("thread %d: expected 4 good decodes, got %d", t, jobs[t].ok);
+	}
+	free(jpg);
+	image_fini(&scene);
+	image_fini(&qr);
+}
+
 static double
 now_ms(void)
 {
@@ -429,7 +488,7 @@ main(void)
 	    cmocka_unit_test(test_in_scenes),      cmocka_unit_test(test_in_jpeg_photo),
 	    cmocka_unit_test(test_large_image),    cmocka_unit_test(test_no_qr),
 	    cmocka_unit_test(test_too_big),        cmocka_unit_test(test_bad_args),
-	    cmocka_unit_test(test_timing),
+	    cmocka_unit_test(test_threads),        cmocka_unit_test(test_timing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
