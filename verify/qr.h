@@ -31,7 +31,9 @@
  * an 8-bit grey PNG.  On success *png is malloc'ed (the caller frees it) and
  * *len is its size; on error *png is NULL and *len 0.
  * Returns 0, SEAL_EINVAL (NULL or empty text, size out of range),
- * SEAL_ETOOBIG (text longer than SEAL_QR_PAYLOAD_MAX) or SEAL_ENOMEM. */
+ * SEAL_ETOOBIG (text longer than SEAL_QR_PAYLOAD_MAX), SEAL_EPIXELS (the
+ * drawing would exceed the image caps of common/limits.h, only with a long
+ * text and a big module_px) or SEAL_ENOMEM. */
 int qr_encode_png(const char *text, int module_px, int margin_modules, uint8_t **png, size_t *len);
 
 /* Find a QR code in img (grey or RGB, any stride; borrowed for the call) and

@@ -288,6 +288,9 @@ test_too_big(void **state)
 	big[SEAL_QR_PAYLOAD_MAX] = '\0';
 	expect_rc(0, qr_encode_png(big, 2, 4, &png, &len), "encode exactly the cap");
 	free(png);
+	expect_rc(SEAL_EPIXELS, qr_encode_png(big, QR_MODULE_PX_MAX, QR_MARGIN_MAX, &png, &len),
+	          "512 bytes at 64 px per module");
+	assert_null(png);
 
 	/* A QR holding 600 bytes is refused when read. */
 	memset(big, 'B', sizeof(big));
