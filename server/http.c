@@ -553,7 +553,8 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	if (registry_read_begin(srv->reg, &io->txn) != 0)
 		return SEAL_ENOMEM;
 	registry_read_reset(io->txn);
-	evhttp_set_max_body_size(io->http, SEAL_HTTP_BODY_MAX);
+	/* Twice the largest route cap: bodies in between get our JSON 413. */
+	evhttp_set_max_body_size(io->http, 2 * SEAL_HTTP_BODY_MAX);
 	evhttp_set_max_headers_size(io->http, SEAL_HTTP_HEADERS_MAX);
 	evhttp_set_timeout(io->http, srv->cfg->timeout);
 	evhttp_set_flags(io->http, EVHTTP_SERVER_LINGERING_CLOSE);
