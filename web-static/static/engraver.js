@@ -9,7 +9,8 @@
 (() => {
 	const {el, clear, api, errorBanner, facts, statusPill, SHAPES, clearFieldErrors, showFieldError, busy, tokenPanel, getToken} = SR;
 	const $ = (id) => document.getElementById(id);
-	const PAGE = 10;
+	/* Rows per page; ?page_size=N overrides it (the browser tests use it to see paging). */
+	const PAGE = Math.min(500, Math.max(1, Number(new URLSearchParams(location.search).get('page_size')) || 10));
 	let qrBlobUrl = null;
 	let pages = [''];   /* the `after` value of each page shown so far */
 
@@ -120,6 +121,8 @@
 			out.append(el('p', {class: 'muted'}, '尚无备案印章 / No seals registered yet.'));
 			return;
 		}
+		if (!seals.length)
+			out.append(el('p', {class: 'muted', id: 'list-end'}, '没有更多了 / No more seals.'));
 		const body = el('tbody');
 		for (const s of seals)
 			body.append(el('tr', {'data-code': s.code},
@@ -129,14 +132,14 @@
 				el('td', {class: 'nowrap'}, statusPill(s.status)),
 				el('td', {class: 'nowrap'}, s.registered_on),
 				el('td', {}, el('button', {type: 'button', class: 'secondary small', 'aria-label': '显示二维码 / show QR of ' + s.code, onclick: () => showQr(s)}, '二维码'))));
-		out.append(el('div', {class: 'table-wrap'}, el('table', {id: 'seal-table'},
+		out.append(el('div', {class: 'table-wrap', hidden: !seals.length}, el('table', {id: 'seal-table'},
 			el('caption', {class: 'visually-hidden'}, '本单位印章 / Our seals'),
 			el('thead', {}, el('tr', {},
 				el('th', {scope: 'col'}, '编码 Code'), el('th', {scope: 'col'}, '持有单位 Holder'),
 				el('th', {scope: 'col'}, '类型 Type'), el('th', {scope: 'col'}, '状态 Status'),
 				el('th', {scope: 'col'}, '备案日期 Date'), el('th', {scope: 'col'}, el('span', {class: 'visually-hidden'}, 'QR')))),
 			body)));
-		const pager = el('div', {class: 'pager'});
+		const pager = el('div', {class: 'pager', 'data-page': String(pages.length)});
 		if (pages.length > 1)
 			pager.append(el('button', {type: 'button', class: 'secondary small', id: 'prev-page', onclick: () => {
 				pages.pop();

@@ -10,7 +10,8 @@
 	const {el, clear, normCode, api, errorBanner, facts, statusPill, STATUS, SHAPES, clearFieldErrors, showFieldError,
 		imageType, busy, fmtTime, tokenPanel, getToken} = SR;
 	const $ = (id) => document.getElementById(id);
-	const PAGE = 20;
+	/* Rows per page; ?page_size=N overrides it (the browser tests use it to see paging). */
+	const PAGE = Math.min(500, Math.max(1, Number(new URLSearchParams(location.search).get('page_size')) || 20));
 	let impBlobUrl = null;
 	let current = null;        /* code of the open archive record */
 	let searchPages = [];      /* [{after, after_holder}] of the pages shown */
@@ -128,9 +129,9 @@
 		const r = await api('/v1/archive/' + encodeURIComponent(current) + '/status',
 			{method: 'POST', auth: true, type: 'application/json', body: JSON.stringify(body)});
 		if (!r.ok || !r.data) {
-			if (!showFieldError(form, r.error))
-				out.append(errorBanner(r.error, r.error.code === 'illegal_transition' ?
-					'不允许的状态变更 / This status change is not allowed' : '变更失败 / Change failed'));
+			showFieldError(form, r.error);
+			out.append(errorBanner(r.error, r.error.code === 'illegal_transition' ?
+				'不允许的状态变更 / This status change is not allowed' : '变更失败 / Change failed'));
 			return;
 		}
 		const s = r.data.seal;
@@ -178,7 +179,7 @@
 					el('td', {}, s.type),
 					el('td', {class: 'nowrap'}, statusPill(s.status))))));
 		}
-		const pager = el('div', {class: 'pager'});
+		const pager = el('div', {class: 'pager', 'data-page': String(searchPages.length)});
 		if (searchPages.length > 1)
 			pager.append(el('button', {type: 'button', class: 'secondary small', onclick: () => {
 				searchPages.pop();
