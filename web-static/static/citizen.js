@@ -7,7 +7,7 @@
 'use strict';
 
 (() => {
-	const {el, clear, normCode, api, errorBanner, STATUS, SHAPES, facts, imageType, busy} = SR;
+	const {el, clear, normCode, showCode, api, errorBanner, STATUS, SHAPES, facts, imageType, busy} = SR;
 
 	const $ = (id) => document.getElementById(id);
 
@@ -38,7 +38,7 @@
 		const b = el('div', {class: 'banner bad', role: 'alert', 'data-status': 'not_registered'},
 			el('strong', {}, el('span', {class: 'icon', 'aria-hidden': 'true'}, '✖'),
 				'未备案 — 请将此印章视为可疑 ', el('span', {lang: 'en'}, '/ Not registered — treat the seal as suspect')),
-			el('p', {}, '编码 ', el('span', {class: 'mono'}, code), ' 在备案系统中不存在。真实的公章都有备案编码；' +
+			el('p', {}, '编码 ', el('span', {class: 'mono'}, showCode(code)), ' 在备案系统中不存在。真实的公章都有备案编码；' +
 				'请不要据此文件签约或付款，并向持有单位或当地公安机关核实。'),
 			el('p', {lang: 'en', class: 'small'}, 'No seal with this code is registered. Genuine official seals are registered: ' +
 				'do not sign or pay on this document; check with the holder or the local police.'));
@@ -227,7 +227,7 @@
 			reason[0] ? el('p', {class: 'reason'}, reason[0]) : null,
 			reason[1] ? el('p', {class: 'small', lang: 'en'}, reason[1]) : null,
 			d.verdict === 'match' ? el('p', {class: 'small'}, '印文一致只说明盖章的是备案的那枚印章；请同时留意下方的印章状态。') : null,
-			d.advice && !reason[1] ? el('p', {class: 'small api-advice', lang: 'en'}, d.advice) : null));
+			d.advice && !reason[1] && d.reason !== 'ok' ? el('p', {class: 'small api-advice', lang: 'en'}, d.advice) : null));
 		if (look && look.ok && look.data && look.data.status !== 'active') {
 			const s = STATUS[look.data.status];
 			out.append(el('div', {class: 'banner ' + (s ? s.cls : 'warn'), role: 'alert'},
@@ -281,8 +281,8 @@
 
 	/* The page opened from a scanned QR: check the signature in the URL, then show the seal. */
 	async function landing(code, path) {
-		$('code').value = code;
-		$('imp-code').value = code;
+		$('code').value = showCode(code);
+		$('imp-code').value = showCode(code);
 		const out = $('lookup-result');
 		clear(out).append(el('p', {class: 'muted spinner'}, '正在核验二维码 / Checking the QR code'));
 		document.getElementById('lookup-h').scrollIntoView({block: 'start'});

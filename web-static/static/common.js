@@ -46,6 +46,11 @@ const SR = (() => {
 		return node;
 	}
 
+	/* "6101001000001" -> "6101 001 000001"; anything else unchanged. */
+	function showCode(c) {
+		return /^\d{13}$/.test(c) ? c.slice(0, 4) + ' ' + c.slice(4, 7) + ' ' + c.slice(7) : c;
+	}
+
 	/* The code with spaces and hyphens removed. */
 	function normCode(s) {
 		return String(s || '').replace(/[\s\u3000\-]/g, '');
@@ -165,6 +170,7 @@ const SR = (() => {
 		const zh = ERRORS[err.code] || '请求失败';
 		const b = el('div', {class: 'banner bad', role: 'alert'},
 			el('strong', {}, title || zh),
+			title && ERRORS[err.code] ? el('p', {class: 'zh-reason'}, zh) : null,
 			el('p', {}, el('span', {lang: 'en', class: 'api-message'}, err.message || err.code)),
 			el('p', {class: 'small muted'}, '错误代码 / error: ', el('span', {class: 'mono err-code'}, err.code),
 				err.field ? [' · 字段 / field: ', el('span', {class: 'mono'}, err.field)] : null,
@@ -296,6 +302,6 @@ const SR = (() => {
 		show();
 	}
 
-	return {el, bi, clear, normCode, api, getToken, setToken, errorBanner, ERRORS, STATUS, SHAPES,
+	return {el, bi, clear, normCode, showCode, api, getToken, setToken, errorBanner, ERRORS, STATUS, SHAPES,
 		statusPill, facts, clearFieldErrors, showFieldError, imageType, busy, fmtTime, tokenPanel};
 })();

@@ -80,7 +80,8 @@
 				hist.map((h) => el('tr', {},
 					el('td', {}, String(h.seq)),
 					el('td', {class: 'nowrap'}, fmtTime(h.time)),
-					el('td', {class: 'nowrap'}, statusPill(h.from), ' → ', statusPill(h.to)),
+					el('td', {class: 'nowrap'}, h.from === h.to && h.seq <= 1 ?
+						['备案 registered ', statusPill(h.to)] : [statusPill(h.from), ' → ', statusPill(h.to)]),
 					el('td', {class: 'mono small'}, h.actor),
 					el('td', {}, h.case_ref || ''),
 					el('td', {}, h.reason || '')))));
