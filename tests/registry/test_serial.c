@@ -417,6 +417,95 @@ test_serial_exhausted(void **state)
 	assert_string_equal(rec.code, "6101001000001");
 }
 
+static void
+test_batch_all_or_none(void **state)
+{
+	struct fx *fx = *state;
+	struct seal_registration in[5];
+	struct seal_record out[5];
+	struct regfix_state s0, s1;
+	char credit[5][SEAL_CREDIT_LEN + 1], wrong[SEAL_CREDIT_LEN + 1];
+	const char *prefixes[5] = {"6101001", "4401002", "6101001", "6101001", "4401002"};
+	int mismatch[5];
+	size_t failed = 99;
+	int rc;
+
+	memset(in, 0, sizeof in);
+	for (int i = 0; i < 5; i++) {
+		regfix_credit_code(i == 4  ? "350100"
+		                   : i % 2 ? "440100"
+		                           : "610100",
+		                   50u + (unsigned)i, credit[i]);
+		snprintf(in[i].engraver, sizeof in[i].engraver, "%s", prefixes[i]);
+		in[i].holder = "批量公司";
+		in[i].credit_code = credit[i];
+		in[i].type = "合同专用章";
+		in[i].shape = SEAL_SHAPE_ROUND;
+	}
+	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "先来公司", 1, NULL), "first seal");
+
+	/* One bad registration in the middle: none of the five is stored. */
+	memcpy(wrong, credit[3], sizeof wrong);
+	wrong[17] = wrong[17] == '0' ? '1' : '0';
+	in[3].credit_code = wrong;
+	regfix_state(fx->reg, &s0);
+	rc = registry_seal_register_batch(fx->reg, &fx->admin, in, 5, out, mismatch, &failed);
+	regfix_state(fx->reg, &s1);
+	regfix_expect_rc(SEAL_ECREDIT_CHECK, rc, "batch with a bad credit code at 3");
+	if (failed != 3)
+		fail_msg("batch: expected failed index 3, got %zu", failed);
+	regfix_expect_same_state(&s0, &s1, "failed batch");
+	in[3].credit_code = credit[3];
+
+	/* A suspended engraver at index 1. */
+	regfix_expect_rc(
+	    0, registry_engraver_set_status(fx->reg, &fx->admin, "4401002", ENGRAVER_SUSPENDED),
+	    "suspend");
+	regfix_state(fx->reg, &s0);
+	failed = 99;
+	rc = registry_seal_register_batch(fx->reg, &fx->admin, in, 5, out, mismatch, &failed);
+	regfix_state(fx->reg, &s1);
+	regfix_expect_rc(SEAL_ECODE_SUSPENDED, rc, "batch with a suspended engraver at 1");
+	if (failed != 1)
+		fail_msg("batch: expected failed index 1, got %zu", failed);
+	regfix_expect_same_state(&s0, &s1, "failed batch (suspended)");
+	regfix_expect_rc(
+	    0, registry_engraver_set_status(fx->reg, &fx->admin, "4401002", ENGRAVER_ACTIVE),
+	    "reinstate");
+
+	/* An empty batch changes nothing either. */
+	regfix_state(fx->reg, &s0);
+	regfix_expect_rc(0,
+	                 registry_seal_register_batch(fx->reg, &fx->admin, in, 0, NULL, NULL, NULL),
+	                 "empty batch");
+	regfix_state(fx->reg, &s1);
+	regfix_expect_same_state(&s0, &s1, "empty batch");
+
+	/* The good batch: serials in input order, no gap after the failures. */
+	regfix_expect_rc(
+	    0, registry_seal_register_batch(fx->reg, &fx->admin, in, 5, out, mismatch, NULL),
+	    "good batch");
+	{
+		static const char *const want[5] = {"6101001000002", "4401002000001",
+		                                    "6101001000003", "6101001000004",
+		                                    "4401002000002"};
+		static const int want_mismatch[5] = {0, 0, 0, 1, 1};
+
+		for (int i = 0; i < 5; i++)
+			if (strcmp(out[i].code, want[i]) != 0 || mismatch[i] != want_mismatch[i])
+				fail_msg(
+				    "batch row %d: expected %s mismatch %d, got %s mismatch %d", i,
+				    want[i], want_mismatch[i], out[i].code, mismatch[i]);
+	}
+	regfix_state(fx->reg, &s1);
+	if (s1.stats.seals != 6 || s1.stats.audit_length != s0.stats.audit_length + 5)
+		fail_msg("good batch: expected 6 seals and 5 more audit entries, got %llu and %llu",
+		         (unsigned long long)s1.stats.seals,
+		         (unsigned long long)(s1.stats.audit_length - s0.stats.audit_length));
+	expect_serials(fx->reg, "6101001", 4);
+	expect_serials(fx->reg, "4401002", 2);
+}
+
 int
 main(void)
 {
@@ -427,6 +516,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test(test_map_full),
 	    cmocka_unit_test_setup_teardown(test_serial_exhausted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_all_or_none, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
