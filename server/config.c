@@ -244,7 +244,7 @@ config_load(struct config *c, int argc, char **argv, enum config_action *action,
 
 	/* Pass 1: --config, --help, --check-config. */
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets its internal state */
 	while ((opt = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		if (opt == 'h') {
 			*action = CONFIG_HELP;
@@ -261,7 +261,7 @@ config_load(struct config *c, int argc, char **argv, enum config_action *action,
 			return rc;
 	}
 	/* Pass 2: everything, in order. */
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets its internal state */
 	while ((opt = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		if (opt == '?' || opt == ':') {
 			snprintf(err, errcap, "unknown option or missing value: '%s'",
