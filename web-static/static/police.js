@@ -7,7 +7,7 @@
 'use strict';
 
 (() => {
-	const {el, clear, normCode, api, errorBanner, facts, statusPill, STATUS, SHAPES, clearFieldErrors, showFieldError,
+	const {el, clear, normCode, showCode, api, errorBanner, facts, statusPill, STATUS, SHAPES, clearFieldErrors, showFieldError,
 		imageType, busy, fmtTime, tokenPanel, getToken} = SR;
 	const $ = (id) => document.getElementById(id);
 	/* Rows per page; ?page_size=N overrides it (the browser tests use it to see paging). */
@@ -31,11 +31,11 @@
 	}
 
 	function codeButton(s) {
-		return el('button', {type: 'button', class: 'secondary small mono', onclick: () => {
+		return el('button', {type: 'button', class: 'secondary small mono', 'aria-label': '调阅档案 / open archive ' + s.code, onclick: () => {
 			$('arch-code').value = s.code;
 			openArchive(s.code);
 			$('archive').scrollIntoView({block: 'start'});
-		}}, s.code_display || s.code);
+		}}, s.code_display || showCode(s.code));
 	}
 
 	async function openArchive(raw) {
@@ -131,8 +131,7 @@
 			{method: 'POST', auth: true, type: 'application/json', body: JSON.stringify(body)});
 		if (!r.ok || !r.data) {
 			showFieldError(form, r.error);
-			out.append(errorBanner(r.error, r.error.code === 'illegal_transition' ?
-				'不允许的状态变更 / This status change is not allowed' : '变更失败 / Change failed'));
+			out.append(errorBanner(r.error, r.error.code === 'illegal_transition' ? null : '变更失败 / Change failed'));
 			return;
 		}
 		const s = r.data.seal;
@@ -197,6 +196,13 @@
 		out.append(pager);
 	}
 
+	const VERDICTS = {match: ['ok', '一致'], mismatch: ['bad', '不一致'], inconclusive: ['warn', '无法判断']};
+	function verdictPill(x) {
+		const v = VERDICTS[x.verdict] || ['warn', ''];
+		return el('span', {class: 'pill ' + v[0], title: x.reason || ''}, v[1] + ' ', el('span', {lang: 'en'}, x.verdict),
+			x.reason && x.reason !== 'ok' ? el('span', {class: 'small'}, ' · ' + x.reason) : null);
+	}
+
 	async function searchImpression(file, out) {
 		clear(out);
 		if (needToken(out))
@@ -226,7 +232,7 @@
 				el('td', {class: 'nowrap'}, codeButton(x)),
 				el('td', {}, x.holder || ''),
 				el('td', {}, String(x.distance)),
-				el('td', {}, x.verdict ? x.verdict + (x.reason && x.reason !== 'ok' ? ' (' + x.reason + ')' : '') : ''),
+				el('td', {class: 'nowrap'}, x.verdict ? verdictPill(x) : ''),
 				el('td', {}, typeof x.score === 'number' ? Math.round(x.score * 100) + '%' : '')))));
 	}
 
