@@ -384,16 +384,30 @@ store_set_map_size(struct store *st, size_t map_size)
 uint64_t
 store_warm(struct store *st)
 {
-	MDB_envinfo info;
-	MDB_stat ms;
+	MDB_txn *txn;
 	volatile uint8_t sink = 0;
-	uint64_t bytes;
+	uint64_t bytes = 0;
 
-	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0)
+	/* Walk every database with a cursor and touch each value a page at a
+	 * time: that faults in every branch, leaf and overflow page in use.
+	 * (me_mapaddr is only known with MDB_FIXEDMAP, so no linear sweep.) */
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
 		return 0;
-	bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
-	for (uint64_t off = 0; off < bytes; off += ms.ms_psize)
-		sink ^= ((const volatile uint8_t *)info.me_mapaddr)[off];
+	for (int i = 0; i < STORE_DB_COUNT; i++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+
+		if (mdb_cursor_open(txn, st->dbi[i], &cur) != 0)
+			continue;
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			const volatile uint8_t *p = v.mv_data;
+			for (size_t off = 0; off < v.mv_size; off += 4096)
+				sink ^= p[off];
+			bytes += k.mv_size + v.mv_size;
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
 	(void)sink;
 	return bytes;
 }

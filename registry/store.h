@@ -116,8 +116,9 @@ int store_usage(struct store *st, uint64_t *used, uint64_t *map_size);
  * active in this process. */
 int store_set_map_size(struct store *st, size_t map_size);
 
-/* Touch every page of the map that holds data, so the first requests do
- * not fault it in from disk. Returns the bytes touched. */
+/* Touch every page that holds data (a cursor walk over every database), so
+ * the first requests do not fault it in from disk.  Returns the bytes of
+ * keys and values visited. */
 uint64_t store_warm(struct store *st);
 
 /* Compacting hot backup into directory dest (created if absent, must be
