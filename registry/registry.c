@@ -52,6 +52,19 @@ registry_actor_local(struct registry_actor *out)
 	snprintf(out->name, sizeof out->name, "admin:local");
 }
 
+/* The length of s's longest prefix of at most max bytes that does not end
+ * inside a UTF-8 sequence. */
+static int
+utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	return (int)n;
+}
+
 void
 registry_actor_from_account(const struct account_record *acct, struct registry_actor *out)
 {
@@ -60,8 +73,8 @@ registry_actor_from_account(const struct account_record *acct, struct registry_a
 	memcpy(out->scope, acct->scope, sizeof out->scope);
 	memcpy(out->id, acct->id, sizeof out->id);
 	if (out->scope[0] != '\0')
-		snprintf(out->name, sizeof out->name, "%s:%.24s:%s", account_role_name(out->role),
-		         out->scope, out->id);
+		snprintf(out->name, sizeof out->name, "%s:%.*s:%s", account_role_name(out->role),
+		         utf8_cut(out->scope, 24), out->scope, out->id);
 	else
 		snprintf(out->name, sizeof out->name, "%s:%s", account_role_name(out->role),
 		         out->id);

@@ -304,6 +304,39 @@ test_scopes(void **state)
 		fail_msg("accounts: expected 1 (revoked), got %d (%d revoked)", l.n, l.revoked);
 }
 
+/* The actor name goes into history and audit rows and out as JSON: a long
+ * police unit must be cut at a character boundary, never inside one. */
+static void
+test_actor_name_utf8(void **state)
+{
+	static const char *const units[] = {
+	    "A西安市公安局碑林分局刑侦大队", "AB西安市公安局碑林分局",
+	    "西安市公安局碑林分局刑侦大队", "unit-ascii-only-and-quite-long"};
+	struct fx *fx = *state;
+
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1],
+		    copy[SEAL_ACTOR_MAX + 1];
+		struct account_record acct;
+		struct registry_actor actor;
+
+		regfix_expect_rc(
+		    0, registry_token_issue(fx->reg, &fx->admin, ROLE_POLICE, units[i], token, id),
+		    "issue");
+		regfix_expect_rc(0, check(fx, token, &acct), "check");
+		if (strcmp(acct.scope, units[i]) != 0)
+			fail_msg("police scope: expected the whole unit \"%s\", got \"%s\"",
+			         units[i], acct.scope);
+		registry_actor_from_account(&acct, &actor);
+		if (record_set_text(copy, sizeof copy, actor.name, 1) != 0)
+			fail_msg("actor name for unit \"%s\": expected valid UTF-8, got \"%s\"",
+			         units[i], actor.name);
+		if (strncmp(actor.name, "police:", 7) != 0 || strstr(actor.name, id) == NULL)
+			fail_msg("actor name: expected police:<unit>:%s, got \"%s\"", id,
+			         actor.name);
+	}
+}
+
 int
 main(void)
 {
@@ -312,6 +345,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actor_name_utf8, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
