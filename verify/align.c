@@ -41,7 +41,7 @@ view_fini(struct view *vw)
 
 void
 view_sample(const struct ink_map *map, int factor, const struct warp *w, float level,
-	    struct view *vw)
+            struct view *vw)
 {
 	int n = vw->n;
 	float inv = level > 0 ? 1.0f / level : 1.0f;
@@ -51,8 +51,9 @@ view_sample(const struct ink_map *map, int factor, const struct warp *w, float l
 		double v = view_coord(vw, j);
 		for (int i = 0; i < n; i++) {
 			double u = view_coord(vw, i);
-			double x = w->m[0] * u + w->m[1] * v + w->m[2];
-			double y = w->m[3] * u + w->m[4] * v + w->m[5];
+			double c = 1.0 / (w->m[6] * u + w->m[7] * v + 1.0);
+			double x = (w->m[0] * u + w->m[1] * v + w->m[2]) * c;
+			double y = (w->m[3] * u + w->m[4] * v + w->m[5]) * c;
 			float s = ink_map_sample(map, x * f + off, y * f + off) * inv;
 			vw->v[(size_t)j * n + i] = s > 1.0f ? 1.0f : s;
 		}
@@ -71,6 +72,8 @@ view_blur(struct view *vw, double sigma, float *tmp)
 	int r = (int)ceil(3 * sigma);
 	if (r > KMAX)
 		r = KMAX;
+	if (2 * r + 1 > n)
+		r = (n - 1) / 2;
 	float s = 0;
 	for (int i = -r; i <= r; i++) {
 		k[i + r] = (float)exp(-0.5 * i * i / (sigma * sigma));
@@ -78,28 +81,44 @@ view_blur(struct view *vw, double sigma, float *tmp)
 	}
 	for (int i = 0; i < 2 * r + 1; i++)
 		k[i] /= s;
+	/* Rows: borders with bounds checks, the interior without. */
 	for (int y = 0; y < n; y++) {
 		const float *row = vw->v + (size_t)y * n;
+		float *o = tmp + (size_t)y * n;
 		for (int x = 0; x < n; x++) {
+			if (x == r && n - r > r) {
+				for (; x < n - r; x++) {
+					float a = 0;
+					for (int i = 0; i <= 2 * r; i++)
+						a += k[i] * row[x - r + i];
+					o[x] = a;
+				}
+				if (x >= n)
+					break;
+			}
 			float a = 0;
 			for (int i = -r; i <= r; i++) {
 				int xx = x + i;
 				if (xx >= 0 && xx < n)
 					a += k[i + r] * row[xx];
 			}
-			tmp[(size_t)y * n + x] = a;
+			o[x] = a;
 		}
 	}
-	for (int y = 0; y < n; y++)
-		for (int x = 0; x < n; x++) {
-			float a = 0;
-			for (int i = -r; i <= r; i++) {
-				int yy = y + i;
-				if (yy >= 0 && yy < n)
-					a += k[i + r] * tmp[(size_t)yy * n + x];
-			}
-			vw->v[(size_t)y * n + x] = a;
+	/* Columns, a row at a time so the inner loop runs along memory. */
+	for (int y = 0; y < n; y++) {
+		float *o = vw->v + (size_t)y * n;
+		memset(o, 0, (size_t)n * sizeof(float));
+		for (int i = -r; i <= r; i++) {
+			int yy = y + i;
+			if (yy < 0 || yy >= n)
+				continue;
+			const float *src = tmp + (size_t)yy * n;
+			float kk = k[i + r];
+			for (int x = 0; x < n; x++)
+				o[x] += kk * src[x];
 		}
+	}
 }
 
 size_t
@@ -172,37 +191,37 @@ view_edt(const struct view *vw, float thr, float *dist, void *work)
 	}
 }
 
-/* Solve the 6x6 system a x = b in place; returns 0 or -1. */
+/* Solve the n x n system a x = b in place (n <= 8); returns 0 or -1. */
 static int
-solve6(double a[36], double b[6])
+solve_n(double *a, double *b, int n)
 {
-	for (int c = 0; c < 6; c++) {
+	for (int c = 0; c < n; c++) {
 		int p = c;
-		for (int r = c + 1; r < 6; r++)
-			if (fabs(a[r * 6 + c]) > fabs(a[p * 6 + c]))
+		for (int r = c + 1; r < n; r++)
+			if (fabs(a[r * n + c]) > fabs(a[p * n + c]))
 				p = r;
-		if (fabs(a[p * 6 + c]) < 1e-12)
+		if (fabs(a[p * n + c]) < 1e-12)
 			return -1;
-		for (int k = 0; k < 6; k++) {
-			double t = a[c * 6 + k];
-			a[c * 6 + k] = a[p * 6 + k];
-			a[p * 6 + k] = t;
+		for (int k = 0; k < n; k++) {
+			double t = a[c * n + k];
+			a[c * n + k] = a[p * n + k];
+			a[p * n + k] = t;
 		}
 		double t = b[c];
 		b[c] = b[p];
 		b[p] = t;
-		for (int r = c + 1; r < 6; r++) {
-			double f = a[r * 6 + c] / a[c * 6 + c];
-			for (int k = c; k < 6; k++)
-				a[r * 6 + k] -= f * a[c * 6 + k];
+		for (int r = c + 1; r < n; r++) {
+			double f = a[r * n + c] / a[c * n + c];
+			for (int k = c; k < n; k++)
+				a[r * n + k] -= f * a[c * n + k];
 			b[r] -= f * b[c];
 		}
 	}
-	for (int c = 5; c >= 0; c--) {
+	for (int c = n - 1; c >= 0; c--) {
 		double s = b[c];
-		for (int k = c + 1; k < 6; k++)
-			s -= a[c * 6 + k] * b[k];
-		b[c] = s / a[c * 6 + c];
+		for (int k = c + 1; k < n; k++)
+			s -= a[c * n + k] * b[k];
+		b[c] = s / a[c * n + c];
 	}
 	return 0;
 }
@@ -224,12 +243,12 @@ ncc(const float *a, const float *b, size_t n)
 
 double
 align_refine(const struct view *tmpl, const struct ink_map *map, int factor, float level,
-	     double sigma, int iters, struct warp *w)
+             double sigma, int iters, int projective, struct warp *w)
 {
 	struct view q = {0};
 	float *tmp = NULL;
 	double result = 0;
-	int n = tmpl->n;
+	int n = tmpl->n, np_ = projective ? 8 : 6;
 	size_t np = (size_t)n * n;
 
 	if (view_alloc(&q, n, tmpl->half))
@@ -251,12 +270,8 @@ align_refine(const struct view *tmpl, const struct ink_map *map, int factor, flo
 		if (sii <= 1e-9)
 			break;
 		double g = sit / sii;
-		double det = w->m[0] * w->m[4] - w->m[1] * w->m[3];
-		if (fabs(det) < 1e-9)
-			break;
-		double i00 = w->m[4] / det, i01 = -w->m[1] / det, i10 = -w->m[3] / det,
-		       i11 = w->m[0] / det;
-		double H[36] = {0}, b[6] = {0};
+		double H[64] = {0}, b[8] = {0};
+		const double *m = w->m;
 		for (int y = 1; y < n - 1; y++) {
 			double v = view_coord(&q, y);
 			for (int x = 1; x < n - 1; x++) {
@@ -266,26 +281,43 @@ align_refine(const struct view *tmpl, const struct ink_map *map, int factor, flo
 				if (iu == 0 && iv == 0)
 					continue;
 				double u = view_coord(&q, x);
-				double qx = g * (iu * i00 + iv * i10), qy = g * (iu * i01 + iv * i11);
-				double J[6] = {qx * u, qx * v, qx, qy * u, qy * v, qy};
+				double c = 1.0 / (m[6] * u + m[7] * v + 1.0);
+				double px = (m[0] * u + m[1] * v + m[2]) * c;
+				double py = (m[3] * u + m[4] * v + m[5]) * c;
+				/* d(px, py)/d(u, v), then the source gradient by its inverse. */
+				double a00 = (m[0] - px * m[6]) * c, a01 = (m[1] - px * m[7]) * c;
+				double a10 = (m[3] - py * m[6]) * c, a11 = (m[4] - py * m[7]) * c;
+				double det = a00 * a11 - a01 * a10;
+				if (fabs(det) < 1e-12)
+					continue;
+				double qx = g * (iu * a11 - iv * a10) / det;
+				double qy = g * (-iu * a01 + iv * a00) / det;
+				double J[8] = {qx * u * c,
+				               qx * v * c,
+				               qx * c,
+				               qy * u * c,
+				               qy * v * c,
+				               qy * c,
+				               -(qx * px + qy * py) * u * c,
+				               -(qx * px + qy * py) * v * c};
 				double e = g * q.v[k] - tmpl->v[k];
-				for (int r = 0; r < 6; r++) {
-					for (int c = r; c < 6; c++)
-						H[r * 6 + c] += J[r] * J[c];
+				for (int r = 0; r < np_; r++) {
+					for (int cc = r; cc < np_; cc++)
+						H[r * np_ + cc] += J[r] * J[cc];
 					b[r] += J[r] * e;
 				}
 			}
 		}
-		for (int r = 0; r < 6; r++)
-			for (int c = 0; c < r; c++)
-				H[r * 6 + c] = H[c * 6 + r];
+		for (int r = 0; r < np_; r++)
+			for (int cc = 0; cc < r; cc++)
+				H[r * np_ + cc] = H[cc * np_ + r];
 		/* A little damping keeps poorly constrained directions still. */
-		for (int r = 0; r < 6; r++)
-			H[r * 6 + r] *= 1.001;
-		if (solve6(H, b))
+		for (int r = 0; r < np_; r++)
+			H[r * np_ + r] *= 1.001;
+		if (solve_n(H, b, np_))
 			break;
 		double step = 0;
-		for (int r = 0; r < 6; r++) {
+		for (int r = 0; r < np_; r++) {
 			w->m[r] -= b[r];
 			step += (r == 2 || r == 5) ? b[r] * b[r] : 0;
 		}

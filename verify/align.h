@@ -2,12 +2,13 @@
  * align.h - normalised views of a seal and their fine alignment.
  *
  * A view is an n x n grid over [-half, half]^2 in units of the reference
- * seal's scale (its outer radius is about 1).  A warp maps a view point
- * (u, v) to source pixels: x = m0 u + m1 v + m2, y = m3 u + m4 v + m5.
- * align_refine() improves a warp by Gauss-Newton (Lucas-Kanade, affine,
- * forward additive with an ink gain) so the query's view agrees with the
- * reference's.  Also blur and exact Euclidean distance transforms on views.
- * Part of the matcher (matcher.h).
+ * seal's scale (its outer radius is about 1).  A warp (a homography) maps a
+ * view point (u, v) to source pixels: x = (m0 u + m1 v + m2) / c,
+ * y = (m3 u + m4 v + m5) / c, c = m6 u + m7 v + 1.  align_refine() improves
+ * a warp by Gauss-Newton (Lucas-Kanade, forward additive with an ink gain)
+ * so the query's view agrees with the reference's; perspective terms are
+ * only freed when asked (photos of paper are mildly projective).  Also blur and exact Euclidean
+ * distance transforms on views. Part of the matcher (matcher.h).
  */
 #ifndef SEAL_VERIFY_ALIGN_H
 #define SEAL_VERIFY_ALIGN_H
@@ -15,7 +16,7 @@
 #include "verify/ink.h"
 
 struct warp {
-	double m[6];
+	double m[8];
 };
 
 struct view {
@@ -38,7 +39,7 @@ view_coord(const struct view *vw, int i)
 /* Fill vw by sampling map (which is its source image downsampled by factor)
  * through w, dividing by level and clamping to [0, 1]. */
 void view_sample(const struct ink_map *map, int factor, const struct warp *w, float level,
-		 struct view *vw);
+                 struct view *vw);
 
 /* Gaussian blur of sigma grid pixels in place (no-op below 0.2).  tmp must
  * hold n * n floats.  */
@@ -52,10 +53,11 @@ void view_edt(const struct view *vw, float thr, float *dist, void *work);
 
 /*
  * Refine w so that the query (map, factor, level) seen through w matches the
- * template tmpl (already blurred by sigma grid pixels).  iters rounds at most.
+ * template tmpl (already blurred by sigma grid pixels).  iters rounds at most;
+ * projective 0 keeps m6 = m7 = 0 (affine).
  * Returns the final normalised correlation between template and query view.
  */
 double align_refine(const struct view *tmpl, const struct ink_map *map, int factor, float level,
-		    double sigma, int iters, struct warp *w);
+                    double sigma, int iters, int projective, struct warp *w);
 
 #endif

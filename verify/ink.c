@@ -71,7 +71,8 @@ ink_map_compute(const struct image *img, int factor, struct ink_map *out)
 			const uint8_t *row = img->pixels + (size_t)y * img->stride;
 			float *o = out->v + (size_t)y * (size_t)w;
 			for (int x = 0; x < img->width; x++)
-				o[x] = pixel_ink(row + (size_t)x * (size_t)img->channels, img->channels);
+				o[x] = pixel_ink(row + (size_t)x * (size_t)img->channels,
+				                 img->channels);
 		}
 		return 0;
 	}
@@ -88,7 +89,7 @@ ink_map_compute(const struct image *img, int factor, struct ink_map *out)
 			const uint8_t *row = img->pixels + (size_t)y * img->stride;
 			for (int x = 0; x < img->width; x++) {
 				o[x / factor] += pixel_ink(row + (size_t)x * (size_t)img->channels,
-							   img->channels);
+				                           img->channels);
 				cnt[x / factor] += 1.0f;
 			}
 		}
@@ -114,7 +115,8 @@ ink_map_downsample(const struct ink_map *src, int factor, struct ink_map *out)
 		int y0 = by * factor, y1 = y0 + factor < src->height ? y0 + factor : src->height;
 		float *o = out->v + (size_t)by * (size_t)w;
 		for (int bx = 0; bx < w; bx++) {
-			int x0 = bx * factor, x1 = x0 + factor < src->width ? x0 + factor : src->width;
+			int x0 = bx * factor,
+			    x1 = x0 + factor < src->width ? x0 + factor : src->width;
 			float s = 0.0f;
 			for (int y = y0; y < y1; y++) {
 				const float *row = src->v + (size_t)y * (size_t)src->width;
@@ -130,6 +132,13 @@ ink_map_downsample(const struct ink_map *src, int factor, struct ink_map *out)
 float
 ink_map_sample(const struct ink_map *m, double x, double y)
 {
+	if (x >= 0 && y >= 0 && x < (double)(m->width - 1) && y < (double)(m->height - 1)) {
+		int ix = (int)x, iy = (int)y;
+		float fx = (float)(x - ix), fy = (float)(y - iy);
+		const float *p = m->v + (size_t)iy * (size_t)m->width + (size_t)ix;
+		const float *q = p + m->width;
+		return (p[0] + (p[1] - p[0]) * fx) * (1 - fy) + (q[0] + (q[1] - q[0]) * fx) * fy;
+	}
 	if (!(x > -1.0 && y > -1.0 && x < (double)m->width && y < (double)m->height))
 		return 0.0f;
 	int x0 = (int)floor(x), y0 = (int)floor(y);

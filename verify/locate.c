@@ -89,7 +89,7 @@ struct ellipse {
  * or -1 when the conic is not an ellipse. */
 static int
 fit_ellipse(const double *px, const double *py, const double *w, int n, double ox, double oy,
-	    double norm, struct ellipse *e)
+            double norm, struct ellipse *e)
 {
 	double ata[25] = {0}, atb[5] = {0};
 	int used = 0;
@@ -152,7 +152,7 @@ cmp_double(const void *a, const void *b)
 /* Cast rays from (ox, oy) and collect outline points of component label. */
 static int
 cast_rays(const struct ink_map *m, const int *lab, int label, float thr, double ox, double oy,
-	  double rmax, double *px, double *py, double *w)
+          double rmax, double *px, double *py, double *w)
 {
 	int valid = 0;
 
@@ -187,8 +187,8 @@ cast_rays(const struct ink_map *m, const int *lab, int label, float thr, double 
 
 /* Robust ellipse fit over the current points; fills e and the rms. */
 static int
-robust_fit(double *px, double *py, double *w, double ox, double oy, double norm,
-	   struct ellipse *e, double *rms, int *inliers)
+robust_fit(double *px, double *py, double *w, double ox, double oy, double norm, struct ellipse *e,
+           double *rms, int *inliers)
 {
 	double res[LOCATE_RAYS], tmp[LOCATE_RAYS];
 	double w0[LOCATE_RAYS];
@@ -232,7 +232,8 @@ robust_fit(double *px, double *py, double *w, double ox, double oy, double norm,
 		if (w0[i] <= 0)
 			continue;
 		double dx = px[i] - e->cx, dy = py[i] - e->cy, r = hypot(dx, dy);
-		double v = r > 0 ? (r - ellipse_radius(e, dx / r, dy / r)) / sqrt(e->a * e->b) : 1.0;
+		double v =
+		    r > 0 ? (r - ellipse_radius(e, dx / r, dy / r)) / sqrt(e->a * e->b) : 1.0;
 		tmp[n++] = v * v;
 	}
 	qsort(tmp, (size_t)n, sizeof(double), cmp_double);
@@ -245,8 +246,8 @@ robust_fit(double *px, double *py, double *w, double ox, double oy, double norm,
 }
 
 static int
-fit_component(const struct ink_map *m, const int *lab, const struct comp *c, float thr,
-	      int factor, struct seal_region *out)
+fit_component(const struct ink_map *m, const int *lab, const struct comp *c, float thr, int factor,
+              struct seal_region *out)
 {
 	double px[LOCATE_RAYS], py[LOCATE_RAYS], w[LOCATE_RAYS];
 	double ox = (c->x0 + c->x1) / 2.0, oy = (c->y0 + c->y1) / 2.0;
@@ -363,7 +364,7 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 			if (bin[p])
 				c.mass += m->v[p];
 			int nb[4] = {x > 0 ? p - 1 : -1, x < W - 1 ? p + 1 : -1, y > 0 ? p - W : -1,
-				     y < H - 1 ? p + W : -1};
+			             y < H - 1 ? p + W : -1};
 			for (int k = 0; k < 4; k++)
 				if (nb[k] >= 0 && lab[nb[k]] == 0) {
 					lab[nb[k]] = c.label;

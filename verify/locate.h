@@ -20,13 +20,13 @@
 enum seal_shape { SEAL_SHAPE_ROUND = 0, SEAL_SHAPE_OVAL = 1, SEAL_SHAPE_SQUARE = 2 };
 
 struct seal_region {
-	double cx, cy;  /* centre, in pixels of the map's source image */
-	double a, b;    /* semi-axes of the fitted ellipse, a >= b, source pixels */
-	double theta;   /* direction of the a axis, radians */
-	double scale;   /* size: sqrt(a * b), source pixels */
-	double fit_rms; /* rms radial residual of outline points / scale */
+	double cx, cy;   /* centre, in pixels of the map's source image */
+	double a, b;     /* semi-axes of the fitted ellipse, a >= b, source pixels */
+	double theta;    /* direction of the a axis, radians */
+	double scale;    /* size: sqrt(a * b), source pixels */
+	double fit_rms;  /* rms radial residual of outline points / scale */
 	double coverage; /* fraction of rays that met the outline inside the image */
-	double mass;    /* ink mass of the component, source pixels */
+	double mass;     /* ink mass of the component, source pixels */
 	enum seal_shape shape;
 };
 

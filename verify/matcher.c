@@ -15,6 +15,7 @@
  * into a score and a verdict.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,12 +27,13 @@
 #include "verify/polar.h"
 #include "verify/score.h"
 
-#define MATCH_CANDIDATES 3   /* query regions compared at most */
-#define MATCH_ROT_PEAKS 3    /* rotation hypotheses per region */
-#define VIEW_HALF 1.15       /* views cover [-1.15, 1.15]^2 seal radii */
-#define COARSE_N 64          /* coarse view side, grid pixels */
-#define FINE_N 224           /* fine view side, grid pixels */
-#define LOCATE_SIDE 360      /* the locator works at about this many pixels */
+#define MATCH_CANDIDATES 3 /* query regions compared at most */
+#define MATCH_ROT_PEAKS 3  /* rotation hypotheses per region */
+#define OUTLINE_RAYS 360   /* rays of the reference outline profile */
+#define COARSE_N 64        /* coarse view side, grid pixels */
+#define MID_N 112          /* middle view side, grid pixels */
+#define FINE_N 224         /* fine view side, grid pixels */
+#define LOCATE_SIDE 360    /* the locator works at about this many pixels */
 #define PYR_LEVELS 5
 
 #define FEAT_MAGIC "SLF1"
@@ -237,7 +239,7 @@ ref_prepare(const struct image *ref, struct ref_model *rm)
  * source pixels per seal radius. */
 static void
 region_polar(const struct pyramid *p, double cx, double cy, const double m[4], double scale,
-	     float level, struct polar_image *out)
+             float level, struct polar_image *out)
 {
 	int l = pyramid_pick(p, scale, POLAR_ANGLES / (2 * M_PI));
 	double f = (double)(1 << l), mm[4] = {m[0] / f, m[1] / f, m[2] / f, m[3] / f};
@@ -343,10 +345,13 @@ matcher_hash_distance(const uint8_t a[MATCHER_HASH_BYTES], const uint8_t b[MATCH
 struct work {
 	struct ref_model rm;
 	struct pyramid qp;
-	struct view tc, tf, tfb, q, tb;
+	struct view tc, tm, tf, tfb, q, tb;
 	struct polar_image *pr, *pq;
-	float *tmp, *dt, *dq;
+	float *tmp, *dt, *dq, *di;
+	uint8_t *zone, *mask;
 	void *edt;
+	double outline[OUTLINE_RAYS]; /* reference outline radius per angle, seal radii */
+	double half;                  /* views cover [-half, half]^2 */
 };
 
 static void
@@ -355,6 +360,7 @@ work_fini(struct work *w)
 	pyramid_fini(&w->rm.pyr);
 	pyramid_fini(&w->qp);
 	view_fini(&w->tc);
+	view_fini(&w->tm);
 	view_fini(&w->tf);
 	view_fini(&w->tfb);
 	view_fini(&w->q);
@@ -364,6 +370,9 @@ work_fini(struct work *w)
 	free(w->tmp);
 	free(w->dt);
 	free(w->dq);
+	free(w->di);
+	free(w->zone);
+	free(w->mask);
 	free(w->edt);
 }
 
@@ -373,7 +382,7 @@ ref_view(const struct ref_model *rm, struct view *vw)
 {
 	double rn = vw->n / (2 * vw->half);
 	int l = pyramid_pick(&rm->pyr, rm->reg.scale, rn);
-	struct warp w = {{rm->reg.scale, 0, rm->reg.cx, 0, rm->reg.scale, rm->reg.cy}};
+	struct warp w = {{rm->reg.scale, 0, rm->reg.cx, 0, rm->reg.scale, rm->reg.cy, 0, 0}};
 	view_sample(&rm->pyr.lv[l], 1 << l, &w, rm->level, vw);
 }
 
@@ -392,10 +401,50 @@ view_ncc(const float *a, const float *b, size_t n)
 	return va > 0 && vb > 0 ? (sab - sa * sb / n) / sqrt(va * vb) : 0.0;
 }
 
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The reference's outline: for each angle, the outermost ink radius in seal
+ * radii (rays from 1.6 inwards); rays without ink get the median.  Sets the
+ * view half-size to cover the whole seal with a small margin. */
+static void
+ref_outline(struct work *wk)
+{
+	const struct ref_model *rm = &wk->rm;
+	int l = rm->pyr.n > 1 ? 1 : 0;
+	const struct ink_map *m = &rm->pyr.lv[l];
+	double f = 1 << l, s = rm->reg.scale / f;
+	double cx = (rm->reg.cx + 0.5) / f - 0.5, cy = (rm->reg.cy + 0.5) / f - 0.5;
+	double srt[OUTLINE_RAYS];
+	float thr = 0.5f * rm->level;
+
+	for (int i = 0; i < OUTLINE_RAYS; i++) {
+		double a = 2 * M_PI * i / OUTLINE_RAYS, dx = cos(a), dy = sin(a);
+		wk->outline[i] = -1;
+		for (double r = 1.6 * s; r > 0.2 * s; r -= 0.5)
+			if (ink_map_sample(m, cx + dx * r, cy + dy * r) >= thr) {
+				wk->outline[i] = r / s;
+				break;
+			}
+		srt[i] = wk->outline[i];
+	}
+	qsort(srt, OUTLINE_RAYS, sizeof(double), cmp_dbl);
+	double med = srt[OUTLINE_RAYS / 2] > 0 ? srt[OUTLINE_RAYS / 2] : 1.0;
+	for (int i = 0; i < OUTLINE_RAYS; i++)
+		if (wk->outline[i] <= 0)
+			wk->outline[i] = med;
+	double hi = srt[OUTLINE_RAYS * 98 / 100] > 0 ? srt[OUTLINE_RAYS * 98 / 100] : med;
+	wk->half = 1.08 * (hi > 1.0 ? hi : 1.0);
+}
+
 /* Candidate alignment: coarse hypotheses, the best refined on the fine view. */
 struct cand {
 	struct warp w;
-	double ncc_fine, polar;
+	double ncc_coarse, ncc_fine, polar;
 	int level; /* pyramid level used for the fine view */
 	float qlevel;
 	const struct seal_region *reg;
@@ -425,26 +474,58 @@ align_candidate(struct work *wk, const struct seal_region *reg, struct cand *c)
 	int np = polar_rotation(wk->pr, wk->pq, MATCH_ROT_PEAKS, phi, corr);
 	if (np == 0)
 		return -1;
-	int lc = pyramid_pick(&wk->qp, reg->scale, COARSE_N / (2 * VIEW_HALF));
+	int lc = pyramid_pick(&wk->qp, reg->scale, COARSE_N / (2 * wk->half));
 	double best = -2;
 	for (int i = 0; i < np; i++) {
 		double cp = cos(phi[i]), sp = sin(phi[i]);
 		/* Query point = c + A R(phi) u. */
 		struct warp w = {{A[0] * cp + A[1] * sp, -A[0] * sp + A[1] * cp, reg->cx,
-				  A[2] * cp + A[3] * sp, -A[2] * sp + A[3] * cp, reg->cy}};
-		double r = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 12, &w);
+		                  A[2] * cp + A[3] * sp, -A[2] * sp + A[3] * cp, reg->cy, 0, 0}};
+		double r = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 5, 0, &w);
 		if (r > best) {
 			best = r;
 			c->w = w;
 			c->polar = corr[i];
 		}
 	}
-	int lf = pyramid_pick(&wk->qp, reg->scale, FINE_N / (2 * VIEW_HALF));
-	c->ncc_fine = align_refine(&wk->tfb, &wk->qp.lv[lf], 1 << lf, ql, 1.0, 4, &c->w);
-	c->level = lf;
+	best = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 8, 0, &c->w);
+	c->ncc_coarse = best;
 	c->qlevel = ql;
 	c->reg = reg;
 	return 0;
+}
+
+/* Refine the chosen candidate: projective on the middle view, then a final
+ * touch on the fine view. */
+static void
+align_fine(struct work *wk, struct cand *c)
+{
+	int lm = pyramid_pick(&wk->qp, c->reg->scale, MID_N / (2 * wk->half));
+	align_refine(&wk->tm, &wk->qp.lv[lm], 1 << lm, c->qlevel, 1.0, 8, 1, &c->w);
+	int lf = pyramid_pick(&wk->qp, c->reg->scale, FINE_N / (2 * wk->half));
+	c->ncc_fine = align_refine(&wk->tfb, &wk->qp.lv[lf], 1 << lf, c->qlevel, 1.0, 2, 1, &c->w);
+	c->level = lf;
+}
+
+/* NCC over the pixels where mask is set (mask NULL: all). */
+static double
+masked_ncc(const float *a, const float *b, const uint8_t *mask, size_t n)
+{
+	double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (mask && !mask[i])
+			continue;
+		sa += a[i];
+		sb += b[i];
+		saa += (double)a[i] * a[i];
+		sbb += (double)b[i] * b[i];
+		sab += (double)a[i] * b[i];
+		k++;
+	}
+	if (k < 2)
+		return 0;
+	double va = saa - sa * sa / k, vb = sbb - sb * sb / k;
+	return va > 0 && vb > 0 ? (sab - sa * sb / k) / sqrt(va * vb) : 0.0;
 }
 
 /* The evidence figures on the fine views of the chosen candidate. */
@@ -453,8 +534,9 @@ measure(struct work *wk, const struct cand *c, double *f)
 {
 	int n = FINE_N;
 	size_t np = (size_t)n * n;
-	static const double sigmas[] = {0, 0.7, 1.2, 1.8, 2.6, 3.6, 5.0};
-	double best = -2, bs = 0;
+	static const double sigmas[] = {0, 0.7, 1.2, 1.8, 2.6, 3.6};
+	static const double dils[] = {-1.5, -1, -0.5, 0, 1, 1.5, 2, 2.5, 3};
+	double best = -2, bs = 0, rn = n / (2 * wk->half);
 
 	view_sample(&wk->qp.lv[c->level], 1 << c->level, &c->w, c->qlevel, &wk->q);
 	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
@@ -468,39 +550,140 @@ measure(struct work *wk, const struct cand *c, double *f)
 	}
 	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 	view_blur(&wk->tb, bs, wk->tmp);
-	view_edt(&wk->tb, 0.5f, wk->dt, wk->edt);
+	/* Zones by radius in the reference frame. */
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			double u = view_coord(&wk->q, x), v = view_coord(&wk->q, y);
+			double ang = atan2(v, u);
+			int b = (int)lround((ang < 0 ? ang + 2 * M_PI : ang) * OUTLINE_RAYS /
+			                    (2 * M_PI));
+			double rho = sqrt(u * u + v * v) / wk->outline[b % OUTLINE_RAYS];
+			wk->zone[(size_t)y * n + x] = rho <= 0.35 ? 1 : (rho < 0.85 ? 2 : 3);
+		}
+	for (size_t i = 0; i < np; i++)
+		wk->mask[i] = wk->zone[i] == 2;
+	double ncc_mid = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
+	for (size_t i = 0; i < np; i++)
+		wk->mask[i] = wk->zone[i] == 3;
+	double ncc_out = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
+	for (size_t i = 0; i < np; i++)
+		wk->mask[i] = wk->zone[i] == 1;
+	double ncc_in = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
+	/* Stroke weight per zone: the threshold on the blurred reference whose
+	 * binary map best matches the query's, zone by zone.  Ink spread moves
+	 * all zones alike; a heavier font, border or star moves one. */
+	double thr_best[4] = {0}, xor_best[4] = {-1, -1, -1, -1};
+	for (int k = 1; k <= 9; k++) {
+		float th = 0.1f * (float)k;
+		double xz[4] = {0};
+		for (size_t i = 0; i < np; i++)
+			xz[wk->zone[i]] += (wk->tb.v[i] >= th) != (wk->q.v[i] >= 0.5f);
+		for (int z = 1; z < 4; z++)
+			if (xor_best[z] < 0 || xz[z] < xor_best[z]) {
+				xor_best[z] = xz[z];
+				thr_best[z] = th;
+			}
+	}
+	double mq[4] = {0}, mt[4] = {0};
+	for (size_t i = 0; i < np; i++) {
+		mq[wk->zone[i]] += wk->q.v[i];
+		mt[wk->zone[i]] += wk->tf.v[i];
+	}
+	for (int z = 1; z < 4; z++) {
+		mq[z] += 1;
+		mt[z] += 1;
+	}
+	/* Distances: outside the reference ink (dt), inside it (di, from the
+	 * complement) and outside the query ink (dq). */
+	view_edt(&wk->tf, 0.5f, wk->dt, wk->edt);
+	for (size_t i = 0; i < np; i++)
+		wk->tb.v[i] = wk->tf.v[i] < 0.5f ? 1.0f : 0.0f;
+	view_edt(&wk->tb, 0.5f, wk->di, wk->edt);
 	view_edt(&wk->q, 0.5f, wk->dq, wk->edt);
-	double rn = n / (2 * VIEW_HALF);
-	double tau = 0.025 * rn, tau2 = 0.06 * rn, cap = 0.08 * rn, far = 0.15 * rn;
-	double nq = 0, extra = 0, extra2 = 0, emean = 0, nt = 0, miss = 0;
+	double far = 0.15 * rn;
+	/* The dilation (negative: erosion) of the reference that best explains
+	 * the query's ink: stroke width differs with ink and pressure. */
+	double bestx = -1, bd = 0;
+	for (size_t k = 0; k < sizeof(dils) / sizeof(dils[0]); k++) {
+		double d = dils[k], x = 0;
+		for (size_t i = 0; i < np; i++) {
+			int t = d >= 0 ? wk->dt[i] <= d * d + 1e-3 : wk->di[i] > d * d + 1e-3;
+			int q = wk->q.v[i] >= 0.5f;
+			if (wk->dt[i] > far * far && !q)
+				continue;
+			x += t != q;
+		}
+		if (bestx < 0 || x < bestx) {
+			bestx = x;
+			bd = d;
+		}
+	}
+	double tau = 0.025 * rn + (bd > 0 ? bd : 0), tau2 = 0.06 * rn + (bd > 0 ? bd : 0);
+	double nq = 0, nz[4] = {0}, ez[4] = {0}, extra2 = 0, extra1 = 0, nt = 0, miss = 0;
+	double tau1 = 1.0 + (bd > 0 ? bd : 0), tau0 = 0.5 + (bd > 0 ? bd : 0);
+	double tau15 = 1.5 + (bd > 0 ? bd : 0), e1z[4] = {0}, extra0 = 0, extra15 = 0;
 	for (size_t i = 0; i < np; i++) {
 		double dtv = sqrt(wk->dt[i]);
 		if (wk->q.v[i] >= 0.5f && dtv <= far) {
 			nq++;
-			extra += dtv > tau;
+			nz[wk->zone[i]]++;
+			ez[wk->zone[i]] += dtv > tau;
 			extra2 += dtv > tau2;
-			emean += dtv < cap ? dtv : cap;
+			extra1 += dtv > tau1;
+			e1z[wk->zone[i]] += dtv > tau1;
+			extra0 += dtv > tau0;
+			extra15 += dtv > tau15;
 		}
-		if (wk->tb.v[i] >= 0.5f) {
+		int t = bd >= 0 ? wk->dt[i] <= bd * bd + 1e-3 : wk->di[i] > bd * bd + 1e-3;
+		if (t) {
 			nt++;
-			miss += sqrt(wk->dq[i]) > tau;
+			miss += sqrt(wk->dq[i]) > 0.025 * rn;
 		}
 	}
+#ifdef MATCHER_DEBUG
+	{
+		FILE *fp = fopen("/tmp/dbg.pgm", "wb");
+		fprintf(fp, "P6 %d %d 255\n", n, n);
+		for (size_t i = 0; i < np; i++) {
+			uint8_t px[3] = {(uint8_t)(255 * (wk->tf.v[i] >= 0.5f)),
+			                 (uint8_t)(255 * (wk->q.v[i] >= 0.5f)), 0};
+			fwrite(px, 1, 3, fp);
+		}
+		fclose(fp);
+	}
+#endif
 	f[SCORE_NCC] = best;
-	f[SCORE_EXTRA] = nq > 0 ? extra / nq : 1;
+	f[SCORE_NCC_MID] = ncc_mid;
+	f[SCORE_EXTRA] = nq > 0 ? (ez[1] + ez[2] + ez[3]) / nq : 1;
+	f[SCORE_EXTRA_I] = nz[1] > 0 ? ez[1] / nz[1] : 0;
+	f[SCORE_EXTRA_M] = nz[2] > 0 ? ez[2] / nz[2] : 0;
+	f[SCORE_EXTRA_O] = nz[3] > 0 ? ez[3] / nz[3] : 0;
 	f[SCORE_EXTRA2] = nq > 0 ? extra2 / nq : 1;
-	f[SCORE_EXTRA_MEAN] = nq > 0 ? emean / nq / rn : 1;
 	f[SCORE_MISSING] = nt > 0 ? miss / nt : 1;
+	f[SCORE_DIL] = bd * wk->rm.reg.scale / rn;
 	f[SCORE_BLUR] = bs * wk->rm.reg.scale / rn;
 	f[SCORE_SCALE] = c->reg->scale / wk->rm.reg.scale;
 	f[SCORE_COVER] = c->reg->coverage;
 	f[SCORE_INK] = nt > 0 ? nq / nt : 0;
 	f[SCORE_POLAR] = c->polar;
+	f[SCORE_NCC_OUT] = ncc_out;
+	f[SCORE_NCC_IN] = ncc_in;
+	f[SCORE_MASS_MO] = log((mq[2] / mt[2]) / (mq[3] / mt[3]));
+	f[SCORE_MASS_IO] = log((mq[1] / mt[1]) / (mq[3] / mt[3]));
+	f[SCORE_THR_MO] = thr_best[2] - thr_best[3];
+	f[SCORE_THR_IO] = thr_best[1] - thr_best[3];
+	f[SCORE_EXTRA1] = nq > 0 ? extra1 / nq : 1;
+	f[SCORE_EXTRA1_I] = nz[1] > 0 ? e1z[1] / nz[1] : 0;
+	f[SCORE_EXTRA1_M] = nz[2] > 0 ? e1z[2] / nz[2] : 0;
+	f[SCORE_EXTRA1_O] = nz[3] > 0 ? e1z[3] / nz[3] : 0;
+	f[SCORE_EXTRA0] = nq > 0 ? extra0 / nq : 1;
+	f[SCORE_EXTRA15] = nq > 0 ? extra15 / nq : 1;
 }
 
 int
 matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t flen,
-		       const struct image *query, struct match_result *out, double feat[SCORE_NFEAT])
+                       const struct image *query, struct match_result *out,
+                       double feat[SCORE_NFEAT])
 {
 	struct work wk;
 	struct seal_region reg[LOCATE_MAX_REGIONS];
@@ -524,23 +707,33 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	}
 	if (rc)
 		goto out;
+	ref_outline(&wk);
 	rc = SEAL_ENOMEM;
 	wk.pr = malloc(sizeof(*wk.pr));
 	wk.pq = malloc(sizeof(*wk.pq));
 	wk.tmp = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.dt = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.dq = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.di = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.zone = malloc((size_t)FINE_N * FINE_N);
+	wk.mask = malloc((size_t)FINE_N * FINE_N);
 	wk.edt = malloc(align_edt_work(FINE_N));
-	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.edt)
+	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.di || !wk.zone || !wk.mask ||
+	    !wk.edt)
 		goto out;
-	if ((rc = view_alloc(&wk.tc, COARSE_N, VIEW_HALF)) || (rc = view_alloc(&wk.tf, FINE_N, VIEW_HALF)) ||
-	    (rc = view_alloc(&wk.tfb, FINE_N, VIEW_HALF)) || (rc = view_alloc(&wk.q, FINE_N, VIEW_HALF)) ||
-	    (rc = view_alloc(&wk.tb, FINE_N, VIEW_HALF)))
+	if ((rc = view_alloc(&wk.tc, COARSE_N, wk.half)) ||
+	    (rc = view_alloc(&wk.tm, MID_N, wk.half)) ||
+	    (rc = view_alloc(&wk.tf, FINE_N, wk.half)) ||
+	    (rc = view_alloc(&wk.tfb, FINE_N, wk.half)) ||
+	    (rc = view_alloc(&wk.q, FINE_N, wk.half)) || (rc = view_alloc(&wk.tb, FINE_N, wk.half)))
 		goto out;
 	double m[4] = {wk.rm.reg.scale, 0, 0, wk.rm.reg.scale};
-	region_polar(&wk.rm.pyr, wk.rm.reg.cx, wk.rm.reg.cy, m, wk.rm.reg.scale, wk.rm.level, wk.pr);
+	region_polar(&wk.rm.pyr, wk.rm.reg.cx, wk.rm.reg.cy, m, wk.rm.reg.scale, wk.rm.level,
+	             wk.pr);
 	ref_view(&wk.rm, &wk.tc);
 	view_blur(&wk.tc, 1.2, wk.tmp);
+	ref_view(&wk.rm, &wk.tm);
+	view_blur(&wk.tm, 1.0, wk.tmp);
 	ref_view(&wk.rm, &wk.tf);
 	memcpy(wk.tfb.v, wk.tf.v, (size_t)FINE_N * FINE_N * sizeof(float));
 	view_blur(&wk.tfb, 1.0, wk.tmp);
@@ -556,15 +749,17 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	for (int i = 0; i < n && i < MATCH_CANDIDATES; i++) {
 		if (align_candidate(&wk, &reg[i], &c))
 			continue;
-		if (!have || c.ncc_fine > best.ncc_fine)
+		if (!have || c.ncc_coarse > best.ncc_coarse)
 			best = c;
 		have = 1;
 	}
 	in.shape_ref = wk.rm.reg.shape;
 	if (have) {
+		align_fine(&wk, &best);
 		measure(&wk, &best, in.f);
 		in.found = 1;
 		in.shape_q = best.reg->shape;
+		in.radius_px = best.reg->scale;
 		out->cx = best.w.m[2];
 		out->cy = best.w.m[5];
 		out->radius = best.reg->a;
@@ -583,7 +778,7 @@ out:
 
 int
 matcher_compare(const struct image *ref, const uint8_t *features, size_t flen,
-		const struct image *query, struct match_result *out)
+                const struct image *query, struct match_result *out)
 {
 	return matcher_compare_detail(ref, features, flen, query, out, NULL);
 }

@@ -77,7 +77,7 @@ int matcher_features(const struct image *ref, uint8_t *buf, size_t cap, size_t *
  * SEAL_ENOSEAL (no seal in ref itself) or SEAL_ENOMEM.
  */
 int matcher_compare(const struct image *ref, const uint8_t *features, size_t flen,
-		    const struct image *query, struct match_result *out);
+                    const struct image *query, struct match_result *out);
 
 /* "match", "mismatch" or "inconclusive" (static; "unknown" for other values). */
 const char *match_verdict_name(enum match_verdict v);

@@ -14,7 +14,7 @@
 
 void
 polar_sample(const struct ink_map *map, double cx, double cy, const double m[4], float level,
-	     struct polar_image *out)
+             struct polar_image *out)
 {
 	double cs[POLAR_ANGLES], sn[POLAR_ANGLES];
 	float inv = level > 0 ? 1.0f / level : 1.0f;
@@ -25,7 +25,8 @@ polar_sample(const struct ink_map *map, double cx, double cy, const double m[4],
 		sn[t] = sin(a);
 	}
 	for (int r = 0; r < POLAR_RADII; r++) {
-		double rho = POLAR_RHO_MIN + (POLAR_RHO_MAX - POLAR_RHO_MIN) * r / (POLAR_RADII - 1);
+		double rho =
+		    POLAR_RHO_MIN + (POLAR_RHO_MAX - POLAR_RHO_MIN) * r / (POLAR_RADII - 1);
 		for (int t = 0; t < POLAR_ANGLES; t++) {
 			double ux = rho * cs[t], uy = rho * sn[t];
 			double x = cx + m[0] * ux + m[1] * uy, y = cy + m[2] * ux + m[3] * uy;
@@ -74,8 +75,8 @@ polar_fft(double *re, double *im, int n, int inverse)
 }
 
 int
-polar_rotation(const struct polar_image *ref, const struct polar_image *query, int k,
-	       double *phi, double *corr)
+polar_rotation(const struct polar_image *ref, const struct polar_image *query, int k, double *phi,
+               double *corr)
 {
 	enum { N = POLAR_ANGLES };
 	double accr[N], acci[N], ar[N], ai[N], br[N], bi[N];
@@ -85,7 +86,8 @@ polar_rotation(const struct polar_image *ref, const struct polar_image *query, i
 	memset(accr, 0, sizeof(accr));
 	memset(acci, 0, sizeof(acci));
 	for (int r = 0; r < POLAR_RADII; r++) {
-		double rho = POLAR_RHO_MIN + (POLAR_RHO_MAX - POLAR_RHO_MIN) * r / (POLAR_RADII - 1);
+		double rho =
+		    POLAR_RHO_MIN + (POLAR_RHO_MAX - POLAR_RHO_MIN) * r / (POLAR_RADII - 1);
 		const float *a = ref->v + r * N, *b = query->v + r * N;
 		double ma = 0, mb = 0;
 		for (int t = 0; t < N; t++) {

@@ -22,8 +22,8 @@ struct polar_image {
  * (cx, cy) + m * rho * (cos, sin), with m a 2x2 matrix (row-major) that maps
  * the unit circle to the seal's outline (scale * identity for a similarity).
  * Values are divided by level and clamped to [0, 1]. */
-void polar_sample(const struct ink_map *map, double cx, double cy, const double m[4],
-		  float level, struct polar_image *out);
+void polar_sample(const struct ink_map *map, double cx, double cy, const double m[4], float level,
+                  struct polar_image *out);
 
 /* In-place radix-2 complex FFT of n (a power of two) points; inverse when
  * inverse != 0 (unscaled). */
@@ -37,6 +37,6 @@ void polar_fft(double *re, double *im, int n, int inverse);
  * of each.  Returns the number of peaks found.
  */
 int polar_rotation(const struct polar_image *ref, const struct polar_image *query, int k,
-		   double *phi, double *corr);
+                   double *phi, double *corr);
 
 #endif

@@ -1,33 +1,66 @@
 /*
  * score.c - from evidence figures to a score and a verdict.
  *
- * A logistic combination of the figures, calibrated on the dev set, gives
- * the score; quality gates (seal size, ink, blur) turn a would-be match into
- * inconclusive with a reason.
+ * The evidence is combined linearly into a log-odds z (weights fitted by
+ * logistic regression on the dev set, genuine against forgeries and other
+ * seals, then rounded; the "extra ink" shares enter as logarithms because
+ * genuine impressions have almost none).  score = 1 / (1 + exp(-(z - Z_MATCH)
+ * / 2)), so 0.5 is the match threshold.  Quality gates run first: a region
+ * too small, too incomplete or too blurred to show a re-engraving's
+ * differences cannot earn "match"; it is "inconclusive" with its reason
+ * unless the evidence against it is already overwhelming.
  */
 #include <math.h>
 
 #include "verify/score.h"
+
+#define Z_MATCH 2.8    /* z at or above: match (forgery -> match <= 2% on dev) */
+#define Z_MISMATCH 0.5 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
+#define Z_SURE_NO -6.0 /* z below: mismatch even when quality is poor */
+#define MIN_RADIUS_PX 45.0
+#define MIN_INK_RATIO 0.35
+#define MIN_COVER 0.55
+
+static double
+lg(double x)
+{
+	return log(x + 0.003);
+}
 
 void
 score_decide(const struct score_input *in, struct match_result *out)
 {
 	const double *f = in->f;
 
+	out->reason = "ok";
 	if (!in->found) {
 		out->score = 0;
 		out->verdict = MATCH_INCONCLUSIVE;
 		out->reason = "no_seal_found";
 		return;
 	}
-	double z = 8 * (f[SCORE_NCC] - 0.5) - 10 * f[SCORE_EXTRA];
-	out->score = 1 / (1 + exp(-z));
-	out->reason = "ok";
-	if (out->score >= 0.8)
-		out->verdict = MATCH_MATCH;
-	else if (out->score < 0.2)
+	double z = -1.1876 * lg(f[SCORE_EXTRA1]) - 1.0653 * lg(f[SCORE_EXTRA0]) +
+	           41.98 * f[SCORE_NCC_MID] - 15.24 * f[SCORE_NCC] - 33.14;
+	out->score = 1 / (1 + exp(-(z - Z_MATCH) / 2));
+	if (z < Z_SURE_NO) {
 		out->verdict = MATCH_MISMATCH;
-	else {
+		return;
+	}
+	const char *gate = NULL;
+	if (in->radius_px < MIN_RADIUS_PX)
+		gate = "seal_too_small";
+	else if (f[SCORE_INK] < MIN_INK_RATIO || f[SCORE_COVER] < MIN_COVER)
+		gate = "too_little_ink";
+	if (gate) {
+		out->verdict = MATCH_INCONCLUSIVE;
+		out->reason = gate;
+		return;
+	}
+	if (z >= Z_MATCH) {
+		out->verdict = MATCH_MATCH;
+	} else if (z < Z_MISMATCH) {
+		out->verdict = MATCH_MISMATCH;
+	} else {
 		out->verdict = MATCH_INCONCLUSIVE;
 		out->reason = "weak_evidence";
 	}

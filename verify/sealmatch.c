@@ -124,8 +124,8 @@ run_single(const char *refpath, const char *qpath)
 	json_string(stdout, match_verdict_name(r.verdict));
 	printf(", \"score\": %.4f, \"reason\": ", r.score);
 	json_string(stdout, r.reason);
-	printf(", \"centre\": [%.1f, %.1f], \"radius\": %.1f, \"rotation\": %.2f, \"shape\": ", r.cx,
-	       r.cy, r.radius, r.angle_deg);
+	printf(", \"centre\": [%.1f, %.1f], \"radius\": %.1f, \"rotation\": %.2f, \"shape\": ",
+	       r.cx, r.cy, r.radius, r.angle_deg);
 	json_string(stdout, r.shape);
 	printf(", \"ms\": %.1f, \"ref_ms\": %.1f}\n", t2 - t1, t1 - t0);
 	return 0;
@@ -210,7 +210,7 @@ worker(void *arg)
 		double t0 = now_ms();
 		if (qp && load_image(qp, &q) == 0) {
 			if (matcher_compare_detail(&j->refs[p->refidx].img, j->refs[p->refidx].feat,
-						   j->refs[p->refidx].flen, &q, &r, p->fig) == 0) {
+			                           j->refs[p->refidx].flen, &q, &r, p->fig) == 0) {
 				p->score = r.score;
 				p->verdict = match_verdict_name(r.verdict);
 			}
@@ -303,7 +303,10 @@ run_pairs(const char *manifest, const char *root, int threads, int figures)
 	for (int t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
 	printf("pair_id,score,verdict%s\n",
-	       figures ? ",ncc,extra,extra_mean,missing,blur,scale,cover,ink,polar,extra2,ms" : "");
+	       figures ? ",ncc,ncc_mid,extra,extra_o,extra_m,extra_i,extra2,missing,dil,blur,scale,"
+	                 "cover,ink,polar,ncc_out,ncc_in,mass_mo,mass_io,thr_mo,thr_io,extra1,"
+	                 "extra1_o,extra1_m,extra1_i,extra0,extra15,ms"
+	               : "");
 	for (int i = 0; i < np; i++) {
 		printf("%s,%.6f,%s", pairs[i].id, pairs[i].score, pairs[i].verdict);
 		if (figures) {
@@ -335,19 +338,18 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sealmatch REF QUERY\n"
-			"       sealmatch --pairs MANIFEST.csv --root DIR [--threads N] [--figures]\n");
+	fprintf(stderr,
+	        "usage: sealmatch REF QUERY\n"
+	        "       sealmatch --pairs MANIFEST.csv --root DIR [--threads N] [--figures]\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"pairs", required_argument, NULL, 'p'},
-					     {"root", required_argument, NULL, 'r'},
-					     {"threads", required_argument, NULL, 't'},
-					     {"figures", no_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"pairs", required_argument, NULL, 'p'},   {"root", required_argument, NULL, 'r'},
+	    {"threads", required_argument, NULL, 't'}, {"figures", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
 	const char *pairs = NULL, *root = ".";
 	int threads = 1, figures = 0, c;
 
