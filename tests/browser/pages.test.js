@@ -467,21 +467,40 @@ async function main() {
 			await pol.locator('#imgsearch').screenshot({path: path.join(SHOTS, 'police-impression-search.png')});
 		});
 
+		await test('every form control on the three pages has a label', async () => {
+			const a11y = await newPage();
+			for (const p of ['/', '/engraver', '/police']) {
+				await a11y.goto(base + p);
+				const unnamed = await a11y.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+					.filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.textContent.trim())
+					.map((n) => n.id || n.name || n.outerHTML.slice(0, 40)));
+				assert(unnamed.length === 0, `${p}: controls without a label: ${unnamed}`);
+				const lang = await a11y.evaluate(() => document.documentElement.lang);
+				assert(lang === 'zh-CN', `${p}: html lang ${lang}`);
+			}
+			await a11y.goto(base + '/');
+			await shot(a11y, 'citizen-desktop');
+			await a11y.close();
+		});
+
 		await test('no page errors or CSP violations on any page', async () => {
 			assert(problems.length === 0, problems.slice(0, 3).join(' | '));
 		});
 	} finally {
 		await browser.close().catch(() => {});
-		d.proc.kill('SIGTERM');
-		await new Promise((r) => {
+		const exit = await new Promise((r) => {
 			const t = setTimeout(() => {
 				d.proc.kill('SIGKILL');
-				r();
-			}, 5000);
-			d.proc.on('exit', () => {
+				r('no exit within 10 s of SIGTERM');
+			}, 10000);
+			d.proc.on('exit', (code, sig) => {
 				clearTimeout(t);
-				r();
+				r(code === 0 ? null : `exit code ${code}, signal ${sig}`);
 			});
+			d.proc.kill('SIGTERM');
+		});
+		await test('sealregd exits cleanly on SIGTERM after the session', async () => {
+			assert(!exit, exit + ': ' + fs.readFileSync(d.logPath, 'utf8').split('\n').filter((l) => /ERROR|Sanitizer|runtime error/.test(l)).slice(0, 3).join(' | '));
 		});
 	}
 }
