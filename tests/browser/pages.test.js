@@ -222,6 +222,38 @@ async function main() {
 			await cit.locator('#impression').screenshot({path: path.join(SHOTS, 'citizen-impression.png')});
 		});
 
+		await test('citizen: a WebP photo is converted in the page and still compared', async () => {
+			const png = fs.readFileSync(path.join(demo.samples, `stamped-${ACTIVE}.png`)).toString('base64');
+			const webp = await cit.evaluate(async (b64) => {
+				const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+				const bmp = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
+				const c = document.createElement('canvas');
+				c.width = bmp.width;
+				c.height = bmp.height;
+				c.getContext('2d').drawImage(bmp, 0, 0);
+				const blob = await new Promise((r) => c.toBlob(r, 'image/webp', 0.95));
+				const buf = new Uint8Array(await blob.arrayBuffer());
+				let s = '';
+				for (let i = 0; i < buf.length; i += 8192)
+					s += String.fromCharCode(...buf.subarray(i, i + 8192));
+				return [blob.type, btoa(s)];
+			}, png);
+			assert(webp[0] === 'image/webp', 'this Chromium cannot encode WebP: ' + webp[0]);
+			const f = path.join(TMP, 'stamped.webp');
+			fs.writeFileSync(f, Buffer.from(webp[1], 'base64'));
+			await cit.evaluate(() => {
+				document.getElementById('imp-result').textContent = '';
+			});
+			await cit.fill('#imp-code', ACTIVE);
+			await cit.setInputFiles('#imp-file', f);
+			await cit.click('#imp-btn');
+			const v = cit.locator('#imp-result .banner[data-verdict]');
+			await v.waitFor({timeout: 30000});
+			assert(await v.getAttribute('data-verdict') !== 'mismatch', 'the WebP copy of the genuine sample was called a mismatch');
+			const r = Number(await cit.locator('#imp-canvas').getAttribute('data-r'));
+			assert(r > 20, 'no circle drawn for the WebP upload');
+		});
+
 		await test('citizen: a photo without a QR code says so', async () => {
 			await cit.setInputFiles('#qr-file', path.join(demo.samples, `stamped-${ACTIVE}.png`));
 			await cit.locator('#qr-result [data-error=no_qr_found]').waitFor({timeout: 30000});

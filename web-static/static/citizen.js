@@ -7,7 +7,7 @@
 'use strict';
 
 (() => {
-	const {el, clear, normCode, showCode, api, errorBanner, STATUS, SHAPES, facts, imageType, busy} = SR;
+	const {el, clear, normCode, showCode, api, errorBanner, STATUS, SHAPES, facts, prepareImage, busy} = SR;
 
 	const $ = (id) => document.getElementById(id);
 
@@ -99,7 +99,8 @@
 	async function checkQrFile(file) {
 		const out = $('qr-result');
 		clear(out).append(el('p', {class: 'muted spinner'}, '正在读取二维码 / Reading the QR code'));
-		const r = await api('/v1/verify/qr', {method: 'POST', body: file, type: imageType(file)});
+		const up = await prepareImage(file);
+		const r = await api('/v1/verify/qr', {method: 'POST', body: up.body, type: up.type});
 		clear(out);
 		if (r.ok && r.data) {
 			out.append(qrView(r.data));
@@ -138,7 +139,7 @@
 	};
 
 	/* Draw the photo with the found seal circled. */
-	async function drawFound(file, found) {
+	async function drawFound(file, found, upScale) {
 		const url = URL.createObjectURL(file);
 		try {
 			const img = new Image();
@@ -147,6 +148,8 @@
 			await img.decode();
 			const w = img.naturalWidth, h = img.naturalHeight;
 			const scale = Math.min(1, 1200 / Math.max(w, h));
+			/* found is in uploaded pixels; the photo is drawn from the original. */
+			const k = scale / (upScale || 1);
 			const c = el('canvas', {class: 'photo', id: 'imp-canvas', role: 'img',
 				'aria-label': found ? '照片中找到的印章位置 / Where the seal was found' : '上传的照片 / The uploaded photo'});
 			c.width = Math.round(w * scale);
@@ -154,7 +157,7 @@
 			const g = c.getContext('2d');
 			g.drawImage(img, 0, 0, c.width, c.height);
 			if (found && found.radius > 0) {
-				const x = found.x * scale, y = found.y * scale, r = found.radius * scale;
+				const x = found.x * k, y = found.y * k, r = found.radius * k;
 				const lw = Math.max(3, c.width / 200);
 				g.lineWidth = lw + 3;
 				g.strokeStyle = 'rgba(255,255,255,0.9)';
@@ -204,8 +207,9 @@
 			return;
 		}
 		out.append(el('p', {class: 'muted spinner'}, '比对中，可能需要几秒 / Comparing, this can take a few seconds'));
+		const up = await prepareImage(file);
 		const [r, look] = await Promise.all([
-			api('/v1/verify/impression?code=' + encodeURIComponent(code), {method: 'POST', body: file, type: imageType(file)}),
+			api('/v1/verify/impression?code=' + encodeURIComponent(code), {method: 'POST', body: up.body, type: up.type}),
 			code ? api('/v1/seals/' + encodeURIComponent(code)) : Promise.resolve(null),
 		]);
 		clear(out);
@@ -242,7 +246,7 @@
 			['找到的位置', 'Found at', f ? '(' + Math.round(f.x) + ', ' + Math.round(f.y) + ')，半径 / radius ' + Math.round(f.radius) +
 				' px' + (typeof f.angle_deg === 'number' ? '，旋转 / rotated ' + Math.round(f.angle_deg) + '°' : '') : '未找到 / not found', 'found'],
 		]));
-		out.append(await drawFound(file, f));
+		out.append(await drawFound(file, f, up.scale));
 	}
 
 	function init() {

@@ -248,6 +248,50 @@ const SR = (() => {
 		return 'application/octet-stream';
 	}
 
+	/*
+	 * Make a picked photo acceptable to the API (PNG or JPEG, at most 8 MiB
+	 * and 40 Mpixel): files that already are go as they are; others (WebP,
+	 * GIF, BMP, oversized phone photos) are redrawn on a canvas - with their
+	 * EXIF orientation applied - and re-encoded.  Resolves to {body, type,
+	 * scale}, scale being uploaded pixels per original pixel (1 when sent
+	 * as is), so coordinates the API answers can be mapped back.
+	 */
+	const UPLOAD_MAX = 8 * 1024 * 1024, UPLOAD_PIXELS = 40e6, UPLOAD_SIDE = 12000;
+	async function prepareImage(file, preferPng) {
+		const direct = file.type === 'image/png' || file.type === 'image/jpeg';
+		if (direct && file.size <= UPLOAD_MAX)
+			return {body: file, type: file.type, scale: 1};
+		let bmp;
+		try {
+			bmp = await createImageBitmap(file);
+		} catch (e) {
+			/* Not decodable here: let the API give its exact reason. */
+			return {body: file, type: imageType(file), scale: 1};
+		}
+		let s = Math.min(1, UPLOAD_SIDE / Math.max(bmp.width, bmp.height),
+			Math.sqrt(UPLOAD_PIXELS / (bmp.width * bmp.height)));
+		let out = null;
+		const tries = (preferPng && file.size <= UPLOAD_MAX ? ['image/png'] : []).concat(['image/jpeg', 'image/jpeg', 'image/jpeg']);
+		const quality = [0.92, 0.92, 0.85, 0.75];
+		for (let i = 0; i < tries.length; i++) {
+			const c = document.createElement('canvas');
+			c.width = Math.max(1, Math.round(bmp.width * s));
+			c.height = Math.max(1, Math.round(bmp.height * s));
+			const g = c.getContext('2d');
+			g.fillStyle = '#fff';
+			g.fillRect(0, 0, c.width, c.height);
+			g.drawImage(bmp, 0, 0, c.width, c.height);
+			const blob = await new Promise((r) => c.toBlob(r, tries[i], quality[i]));
+			out = {body: blob, type: tries[i], scale: c.width / bmp.width};
+			if (blob && blob.size <= UPLOAD_MAX)
+				break;
+			if (tries[i] === 'image/jpeg')
+				s *= 0.8;
+		}
+		bmp.close();
+		return out && out.body ? out : {body: file, type: imageType(file), scale: 1};
+	}
+
 	/* Disable a button while an async job runs. */
 	async function busy(button, job) {
 		const label = button.textContent;
@@ -303,5 +347,5 @@ const SR = (() => {
 	}
 
 	return {el, bi, clear, normCode, showCode, api, getToken, setToken, errorBanner, ERRORS, STATUS, SHAPES,
-		statusPill, facts, clearFieldErrors, showFieldError, imageType, busy, fmtTime, tokenPanel};
+		statusPill, facts, clearFieldErrors, showFieldError, imageType, prepareImage, busy, fmtTime, tokenPanel};
 })();

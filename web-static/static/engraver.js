@@ -7,7 +7,7 @@
 'use strict';
 
 (() => {
-	const {el, clear, api, errorBanner, facts, statusPill, SHAPES, clearFieldErrors, showFieldError, busy, tokenPanel, getToken} = SR;
+	const {el, clear, api, errorBanner, facts, statusPill, SHAPES, clearFieldErrors, showFieldError, prepareImage, busy, tokenPanel, getToken} = SR;
 	const $ = (id) => document.getElementById(id);
 	/* Rows per page; ?page_size=N overrides it (the browser tests use it to see paging). */
 	const PAGE = Math.min(500, Math.max(1, Number(new URLSearchParams(location.search).get('page_size')) || 10));
@@ -64,7 +64,9 @@
 		fd.append('credit_code', form.credit_code.value.trim().toUpperCase());
 		fd.append('type', type);
 		fd.append('shape', form.shape.value);
-		fd.append('impression', file, file.name || 'impression.png');
+		const up = await prepareImage(file, true);
+		fd.append('impression', up.body, up.body === file ? (file.name || 'impression.png') :
+			'impression.' + (up.type === 'image/png' ? 'png' : 'jpg'));
 		out.append(el('p', {class: 'muted spinner'}, '正在备案 / Registering'));
 		const r = await api('/v1/seals', {method: 'POST', body: fd, auth: true});
 		clear(out);

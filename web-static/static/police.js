@@ -8,7 +8,7 @@
 
 (() => {
 	const {el, clear, normCode, showCode, api, errorBanner, facts, statusPill, STATUS, SHAPES, clearFieldErrors, showFieldError,
-		imageType, busy, fmtTime, tokenPanel, getToken} = SR;
+		prepareImage, busy, fmtTime, tokenPanel, getToken} = SR;
 	const $ = (id) => document.getElementById(id);
 	/* Rows per page; ?page_size=N overrides it (the browser tests use it to see paging). */
 	const PAGE = Math.min(500, Math.max(1, Number(new URLSearchParams(location.search).get('page_size')) || 20));
@@ -212,7 +212,8 @@
 			return;
 		}
 		out.append(el('p', {class: 'muted spinner'}, '检索中 / Searching'));
-		const r = await api('/v1/archive/search/impression?k=5', {method: 'POST', auth: true, body: file, type: imageType(file)});
+		const up = await prepareImage(file);
+		const r = await api('/v1/archive/search/impression?k=5', {method: 'POST', auth: true, body: up.body, type: up.type});
 		clear(out);
 		if (!r.ok || !r.data) {
 			out.append(r.status === 501 ?
