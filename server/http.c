@@ -30,10 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -61,9 +63,11 @@ struct io_thread {
 	evutil_socket_t fd;
 	struct registry_txn *txn;
 	struct request *req; /* reused for inline routes */
-	struct event *drain_ev, *deadline_ev;
-	unsigned inflight;
+	struct event *drain_ev, *deadline_ev, *grace_ev;
+	unsigned inflight;  /* requests not answered yet */
+	unsigned unflushed; /* answered, not yet written out */
 	int draining;
+	int close_after; /* the answer being sent closes its connection */
 	char last_ip[64];
 	char last_client[REQUEST_CLIENT_HEX + 1];
 };
@@ -168,6 +172,36 @@ reason_phrase(int status)
 	}
 }
 
+#define DRAIN_FLUSH_GRACE_S 2 /* after the last answer, wait this long for writes */
+
+/* While draining, leave the loop once every answer is answered and written. */
+static void
+maybe_exit(struct io_thread *io)
+{
+	struct timeval grace = {DRAIN_FLUSH_GRACE_S, 0};
+
+	if (!io->draining || io->inflight > 0)
+		return;
+	if (io->unflushed == 0) {
+		event_base_loopexit(io->base, NULL);
+		return;
+	}
+	/* A connection that dies mid-write never reports completion. */
+	if (io->grace_ev && !evtimer_pending(io->grace_ev, NULL))
+		evtimer_add(io->grace_ev, &grace);
+}
+
+static void
+on_reply_written(struct evhttp_request *ev, void *arg)
+{
+	struct io_thread *io = arg;
+
+	(void)ev;
+	if (io->unflushed > 0)
+		io->unflushed--;
+	maybe_exit(io);
+}
+
 /* Send r's answer on its evhttp request (I/O thread only). */
 static void
 finish(struct io_thread *io, struct request *r)
@@ -197,9 +231,14 @@ finish(struct io_thread *io, struct request *r)
 	if (!r->cacheable)
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (io->draining)
+	if (io->draining || io->close_after)
 		evhttp_add_header(h, "Connection", "close");
+	io->close_after = 0;
 	bytes = evbuffer_get_length(r->out);
+	if (evhttp_request_get_connection(ev)) {
+		io->unflushed++;
+		evhttp_request_set_on_complete_cb(ev, on_reply_written, io);
+	}
 	evhttp_send_reply(ev, r->status, reason_phrase(r->status), r->out);
 	evbuffer_drain(r->out, evbuffer_get_length(r->out));
 	r->ev = NULL;
@@ -213,8 +252,7 @@ finish(struct io_thread *io, struct request *r)
 			 (unsigned long long)usec);
 	io->inflight--;
 	atomic_fetch_sub(&io->srv->inflight, 1);
-	if (io->draining && io->inflight == 0)
-		event_base_loopexit(io->base, NULL);
+	maybe_exit(io);
 }
 
 /* ---- pooled jobs ---------------------------------------------------- */
@@ -319,6 +357,86 @@ submit_job(struct io_thread *io, struct request *src, struct evbuffer *input)
 	return 0;
 }
 
+/* ---- early body-size check ----------------------------------------- */
+
+/*
+ * libevent 2.1 has no hook between reading a request's headers and reading
+ * its body, and its own refusal (max body size) is an HTML page.  So each
+ * connection's input buffer gets a callback that runs when bytes arrive,
+ * before evhttp parses them: when the buffer starts with a complete
+ * POST/PUT/PATCH header block whose Content-Length exceeds the route's cap,
+ * the header is renamed in place to EARLY_TOO_BIG (same length).  evhttp
+ * then sees a request without a body and dispatches it at once; on_request
+ * answers 413 in JSON and closes the connection.  Nothing of the body is
+ * read or stored.
+ */
+#define EARLY_TOO_BIG "X-Too-Big-Body" /* as long as "Content-Length" */
+
+static void
+early_size_check(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct evbuffer_ptr end;
+	struct route_match m;
+	size_t hlen, plen;
+	char *h, *line, path[REQUEST_PATH_MAX];
+	const char *p;
+	unsigned method;
+
+	(void)arg;
+	if (info->n_added == 0 || evbuffer_get_length(buf) < 16)
+		return;
+	{
+		unsigned char first;
+
+		if (evbuffer_copyout(buf, &first, 1) != 1 || first != 'P')
+			return;
+	}
+	end = evbuffer_search(buf, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0 || (size_t)end.pos > SEAL_HTTP_HEADERS_MAX)
+		return;
+	hlen = (size_t)end.pos + 2;
+	h = (char *)evbuffer_pullup(buf, (ev_ssize_t)hlen + 2);
+	if (!h)
+		return;
+	if (strncmp(h, "POST ", 5) == 0)
+		method = ROUTER_M_POST, p = h + 5;
+	else if (strncmp(h, "PUT ", 4) == 0)
+		method = ROUTER_M_PUT, p = h + 4;
+	else if (strncmp(h, "PATCH ", 6) == 0)
+		method = ROUTER_M_PATCH, p = h + 6;
+	else
+		return;
+	plen = strcspn(p, " ?\r\n");
+	if (plen == 0 || plen >= sizeof(path))
+		return;
+	memcpy(path, p, plen);
+	path[plen] = '\0';
+	if (router_match(path, method, &m) != 0 || m.route->max_body == 0)
+		return;
+	for (line = memchr(h, '\n', hlen); line && (size_t)(line - h) + 16 < hlen;
+	     line = memchr(line + 1, '\n', hlen - (size_t)(line + 1 - h))) {
+		unsigned long long v;
+
+		if (strncasecmp(line + 1, "Content-Length:", 15) != 0)
+			continue;
+		v = strtoull(line + 16, NULL, 10);
+		if (v > m.route->max_body)
+			memcpy(line + 1, EARLY_TOO_BIG, 14);
+		return;
+	}
+}
+
+static struct bufferevent *
+make_bufferevent(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+
+	(void)arg;
+	if (bev)
+		evbuffer_add_cb(bufferevent_get_input(bev), early_size_check, NULL);
+	return bev;
+}
+
 /* ---- the pipeline --------------------------------------------------- */
 
 /* Keyed hash of the client address, cached for the last address seen. */
@@ -416,12 +534,14 @@ on_request(struct evhttp_request *ev, void *arg)
 		const char *ct = evhttp_find_header(ih, "Content-Type");
 
 		if ((cl && strtoull(cl, NULL, 10) > r->route->max_body) ||
-		    evbuffer_get_length(input) > r->route->max_body) {
+		    evbuffer_get_length(input) > r->route->max_body ||
+		    evhttp_find_header(ih, EARLY_TOO_BIG)) {
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "the body exceeds %zu bytes",
 				 r->route->max_body);
 			request_error(r, 413, "too_big", msg, "body");
+			io->close_after = 1; /* the body may still be on its way */
 			goto answer;
 		}
 		if (ct)
@@ -514,11 +634,9 @@ on_drain(evutil_socket_t fd, short what, void *arg)
 		evhttp_del_accept_socket(io->http, io->bound);
 		io->bound = NULL;
 	}
-	if (io->inflight == 0) {
-		event_base_loopexit(io->base, NULL);
-		return;
-	}
 	io->deadline_ev = evtimer_new(io->base, on_deadline, io);
+	io->grace_ev = evtimer_new(io->base, on_deadline, io);
+	maybe_exit(io);
 	if (io->deadline_ev)
 		evtimer_add(io->deadline_ev, &tv);
 }
@@ -561,6 +679,7 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	evhttp_set_allowed_methods(io->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(io->http, make_bufferevent, io);
 	evhttp_set_gencb(io->http, on_request, io);
 	io->bound = evhttp_accept_socket_with_handle(io->http, fd);
 	if (!io->bound)
@@ -577,6 +696,8 @@ io_teardown(struct io_thread *io)
 		event_free(io->drain_ev);
 	if (io->deadline_ev)
 		event_free(io->deadline_ev);
+	if (io->grace_ev)
+		event_free(io->grace_ev);
 	if (io->req) {
 		if (io->req->out)
 			evbuffer_free(io->req->out);

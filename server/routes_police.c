@@ -28,7 +28,7 @@
 #define ARCHIVE_QUERIES_DEFAULT 100
 #define SEARCH_K_DEFAULT 5
 #define SEARCH_K_MAX 20
-#define SEARCH_COMPARE_MAX 3 /* best hash candidates compared 1:1 */
+#define SEARCH_COMPARE_MAX 5 /* best hash candidates compared 1:1, then ranked by score */
 
 /* Audit the read; answers 503 and returns non-zero when it fails. */
 static int
@@ -371,6 +371,10 @@ route_archive_search(struct request *r)
 struct candidate {
 	char code[SEAL_CODE_LEN + 1];
 	int distance;
+	int compared;
+	enum match_verdict verdict;
+	double score;
+	const char *reason;
 };
 
 struct nn_ctx {
@@ -451,35 +455,55 @@ route_archive_search_impression(struct request *r)
 		request_fail(r, rc, NULL);
 		goto out;
 	}
+	/* Compare the nearest few 1:1 and put them in order of score. */
+	for (unsigned i = 0; i < c->n && i < SEARCH_COMPARE_MAX; i++) {
+		struct candidate *cd = &c->best[i];
+		struct registry_blob png, f = {0};
+		struct image ref = {0};
+		struct match_result m;
+
+		if (registry_seal_impression(r->txn, cd->code, &png) != 0 ||
+		    image_decode(png.data, png.len, NULL, &ref) != 0)
+			continue;
+		if (registry_seal_features(r->txn, cd->code, &f) != 0)
+			f.data = NULL, f.len = 0;
+		if (matcher_compare(&ref, f.data, f.len, &query, &m) == 0) {
+			cd->compared = 1;
+			cd->verdict = m.verdict;
+			cd->score = m.score;
+			cd->reason = m.reason ? m.reason : "ok";
+		}
+		image_fini(&ref);
+	}
+	for (unsigned i = 1; i < c->n && i < SEARCH_COMPARE_MAX; i++) {
+		struct candidate t = c->best[i];
+		unsigned j = i;
+
+		while (j > 0 && t.compared &&
+		       (!c->best[j - 1].compared || c->best[j - 1].score < t.score)) {
+			c->best[j] = c->best[j - 1];
+			j--;
+		}
+		c->best[j] = t;
+	}
 	jw_init(&w, r->out);
 	jw_obj_begin(&w);
 	jw_kint(&w, "searched", (int64_t)c->searched);
 	jw_key(&w, "candidates");
 	jw_arr_begin(&w);
 	for (unsigned i = 0; i < c->n; i++) {
+		const struct candidate *cd = &c->best[i];
 		struct seal_record s;
 
 		jw_obj_begin(&w);
-		jw_kstr(&w, "code", c->best[i].code);
-		jw_kint(&w, "distance", c->best[i].distance);
-		if (registry_seal_get(r->txn, c->best[i].code, &s) == 0)
+		jw_kstr(&w, "code", cd->code);
+		jw_kint(&w, "distance", cd->distance);
+		if (registry_seal_get(r->txn, cd->code, &s) == 0)
 			jw_kstr(&w, "holder", s.holder);
-		if (i < SEARCH_COMPARE_MAX) {
-			struct registry_blob png, f = {0};
-			struct image ref = {0};
-			struct match_result m;
-
-			if (registry_seal_impression(r->txn, c->best[i].code, &png) == 0 &&
-			    image_decode(png.data, png.len, NULL, &ref) == 0) {
-				if (registry_seal_features(r->txn, c->best[i].code, &f) != 0)
-					f.data = NULL, f.len = 0;
-				if (matcher_compare(&ref, f.data, f.len, &query, &m) == 0) {
-					jw_kstr(&w, "verdict", match_verdict_name(m.verdict));
-					jw_kdouble(&w, "score", m.score);
-					jw_kstr(&w, "reason", m.reason ? m.reason : "ok");
-				}
-				image_fini(&ref);
-			}
+		if (cd->compared) {
+			jw_kstr(&w, "verdict", match_verdict_name(cd->verdict));
+			jw_kdouble(&w, "score", cd->score);
+			jw_kstr(&w, "reason", cd->reason);
 		}
 		jw_obj_end(&w);
 	}
