@@ -249,7 +249,7 @@ int registry_stats(struct registry_txn *txn, struct registry_stats *out);
 
 /* Compacting hot backup into directory dest, with the public key beside it
  * (dest/registry.pub) so the copy's audit can be verified; the private key
- * is not copied. */
+ * is not copied.  SEAL_EEXIST when dest already holds a registry. */
 int registry_backup(struct registry *reg, const char *dest);
 
 /* Fault in the whole map (start-up warm-up); returns bytes touched. */

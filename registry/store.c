@@ -52,6 +52,7 @@ store_error(int rc)
 	case MDB_NOTFOUND:
 		return SEAL_ENOTFOUND;
 	case MDB_KEYEXIST:
+	case EEXIST: /* mdb_env_copy2 into a directory that has a data.mdb */
 		return SEAL_EEXIST;
 	case MDB_MAP_FULL:
 	case MDB_MAP_RESIZED:

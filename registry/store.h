@@ -122,7 +122,8 @@ int store_set_map_size(struct store *st, size_t map_size);
 uint64_t store_warm(struct store *st);
 
 /* Compacting hot backup into directory dest (created if absent, must be
- * empty): a consistent snapshot while writers go on. */
+ * empty): a consistent snapshot while writers go on.  SEAL_EEXIST when dest
+ * already holds a data.mdb (it is left as it was). */
 int store_backup(struct store *st, const char *dest);
 
 #endif

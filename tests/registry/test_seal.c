@@ -566,6 +566,8 @@ test_backup(void **state)
 	snprintf(dest, sizeof dest, "%s/copy", fx->dir);
 	regfix_state(fx->reg, &s0);
 	regfix_expect_rc(0, registry_backup(fx->reg, dest), "registry_backup");
+	/* A second backup into the same place is refused and leaves the first. */
+	regfix_expect_rc(SEAL_EEXIST, registry_backup(fx->reg, dest), "backup over a backup");
 	/* A registration after the backup is not in it. */
 	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "备份后公司", 99, NULL), "register");
 
