@@ -499,6 +499,15 @@ async function main() {
 			await pol.locator('#imgsearch').screenshot({path: path.join(SHOTS, 'police-impression-search.png')});
 		});
 
+		await test('engraver and police pages with results fit a 360 px phone', async () => {
+			for (const [name, page] of [['engraver', eng], ['police', pol]]) {
+				await page.setViewportSize({width: 360, height: 740});
+				const w = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+				await shot(page, name + '-phone');
+				assert(w[0] <= w[1], `${name}: scrollWidth ${w[0]} > viewport ${w[1]}`);
+			}
+		});
+
 		await test('every form control on the three pages has a label', async () => {
 			const a11y = await newPage();
 			for (const p of ['/', '/engraver', '/police']) {

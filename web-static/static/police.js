@@ -99,6 +99,10 @@
 		else
 			out.append(el('p', {class: 'muted small'}, '尚无核验记录 / Nobody has verified this seal yet.'));
 
+		if ($('st-code').textContent !== (s.code_display || s.code)) {
+			clear($('st-result'));
+			clearFieldErrors($('st-form'));
+		}
 		$('st-code').textContent = s.code_display || s.code;
 		$('status').hidden = false;
 
