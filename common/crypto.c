@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 struct crypto_key {
 	EVP_PKEY *pkey;
@@ -219,4 +220,55 @@ crypto_key_free(struct crypto_key *key)
 		return;
 	EVP_PKEY_free(key->pkey);
 	free(key);
+}
+
+/* ---- TLS server sessions ---------------------------------------------- */
+
+struct crypto_tls {
+	SSL_CTX *ctx;
+};
+
+int
+crypto_tls_server_new(const char *cert_path, const char *key_path, struct crypto_tls **out)
+{
+	struct crypto_tls *tls;
+	int rc = SEAL_ECRYPTO;
+
+	*out = NULL;
+	if (access(cert_path, R_OK) != 0 || access(key_path, R_OK) != 0)
+		return SEAL_EIO;
+	tls = calloc(1, sizeof(*tls));
+	if (tls == NULL)
+		return SEAL_ENOMEM;
+	tls->ctx = SSL_CTX_new(TLS_server_method());
+	if (tls->ctx == NULL) {
+		rc = SEAL_ENOMEM;
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(tls->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(tls->ctx, cert_path) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls->ctx, key_path, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls->ctx) != 1)
+		goto fail;
+	*out = tls;
+	return 0;
+fail:
+	crypto_tls_free(tls);
+	return rc;
+}
+
+struct ssl_st *
+crypto_tls_session_new(struct crypto_tls *tls)
+{
+	return tls ? SSL_new(tls->ctx) : NULL;
+}
+
+void
+crypto_tls_free(struct crypto_tls *tls)
+{
+	if (tls == NULL)
+		return;
+	SSL_CTX_free(tls->ctx);
+	free(tls);
 }

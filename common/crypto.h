@@ -65,4 +65,22 @@ int crypto_verify(const struct crypto_key *key, const void *msg, size_t n,
 
 void crypto_key_free(struct crypto_key *key);
 
+/* ---- TLS server sessions (for the daemon's bufferevent_openssl) ------ */
+
+struct crypto_tls;
+struct ssl_st;
+
+/* A TLS server context (TLS 1.2 or later) from a PEM certificate chain and
+ * its PEM private key.  SEAL_EIO (a file is unreadable), SEAL_ECRYPTO (not a
+ * certificate or key, or they do not match), SEAL_ENOMEM. */
+int crypto_tls_server_new(const char *cert_path, const char *key_path, struct crypto_tls **out);
+
+/* A fresh server session (an OpenSSL SSL object, owned by the caller - e.g.
+ * handed to bufferevent_openssl_socket_new() with BEV_OPT_CLOSE_ON_FREE),
+ * or NULL.  Thread-safe. */
+struct ssl_st *crypto_tls_session_new(struct crypto_tls *tls);
+
+/* NULL is a no-op; sessions made from it keep their own reference. */
+void crypto_tls_free(struct crypto_tls *tls);
+
 #endif

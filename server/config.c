@@ -337,11 +337,6 @@ config_validate(const struct config *c, char *err, size_t errcap)
 		snprintf(err, errcap, "--tls-cert and --tls-key go together");
 		return SEAL_EINVAL;
 	}
-	if (c->tls_cert[0]) {
-		snprintf(err, errcap,
-			 "TLS is not built into this version: terminate TLS in a proxy in front");
-		return SEAL_EINVAL;
-	}
 	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warn") &&
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
 		snprintf(err, errcap, "log_level: '%s' is not error, warn, info or debug",

@@ -36,6 +36,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -429,9 +430,19 @@ early_size_check(struct evbuffer *buf, const struct evbuffer_cb_info *info, void
 static struct bufferevent *
 make_bufferevent(struct event_base *base, void *arg)
 {
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct io_thread *io = arg;
+	struct bufferevent *bev;
 
-	(void)arg;
+	if (io->srv->tls) {
+		struct ssl_st *ssl = crypto_tls_session_new(io->srv->tls);
+
+		if (!ssl)
+			return NULL;
+		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						     BEV_OPT_CLOSE_ON_FREE);
+	} else {
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
 	if (bev)
 		evbuffer_add_cb(bufferevent_get_input(bev), early_size_check, NULL);
 	return bev;

@@ -36,6 +36,7 @@ struct server {
 	struct ratelimit *rl; /* NULL: no rate limit */
 	struct metrics *metrics;
 	struct workers *workers;
+	struct crypto_tls *tls; /* NULL: plain HTTP */
 	unsigned nthreads;
 	char web_root[PATH_MAX]; /* canonical; "" when the directory is missing */
 	char pubkey_pem[256];

@@ -105,6 +105,17 @@ main(int argc, char **argv)
 			return 1;
 		}
 		registry_close(reg);
+		if (cfg.tls_cert[0]) {
+			struct crypto_tls *tls = NULL;
+
+			rc = crypto_tls_server_new(cfg.tls_cert, cfg.tls_key, &tls);
+			crypto_tls_free(tls);
+			if (rc != 0) {
+				fprintf(stderr, "sealregd: TLS certificate %s / key %s: %s\n",
+					cfg.tls_cert, cfg.tls_key, seal_strerror(rc));
+				return 1;
+			}
+		}
 		if (access(cfg.web, R_OK | X_OK) != 0)
 			fprintf(stderr, "sealregd: warning: web directory %s is not readable\n",
 				cfg.web);
@@ -132,6 +143,14 @@ main(int argc, char **argv)
 	if (!realpath(cfg.web, srv.web_root)) {
 		log_warnx("web directory %s not found: pages will answer 404", cfg.web);
 		srv.web_root[0] = '\0';
+	}
+	if (cfg.tls_cert[0]) {
+		rc = crypto_tls_server_new(cfg.tls_cert, cfg.tls_key, &srv.tls);
+		if (rc != 0) {
+			fprintf(stderr, "sealregd: TLS certificate %s / key %s: %s\n", cfg.tls_cert,
+				cfg.tls_key, seal_strerror(rc));
+			goto out;
+		}
 	}
 	if (cfg.rate > 0 &&
 	    ratelimit_new(cfg.rate, cfg.burst, RATELIMIT_SLOTS_DEFAULT, &srv.rl) != 0)
@@ -172,6 +191,7 @@ out:
 		pthread_join(warm_thread, NULL);
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
+	crypto_tls_free(srv.tls);
 	registry_close(srv.reg);
 	log_info("stopped");
 	return status;
