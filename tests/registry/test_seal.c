@@ -147,6 +147,17 @@ test_blobs(void **state)
 	regfix_expect_rc(0, registry_seal_features(fx->txn, "6101001000001", &b), "features");
 	if (b.len != 3 || memcmp(b.data, "new", 3) != 0)
 		fail_msg("replaced features: expected \"new\", got %zu bytes", b.len);
+	/* The warm-up touches every stored byte, the impression included. */
+	{
+		struct registry_stats st;
+		uint64_t warm = registry_warm(fx->reg);
+
+		regfix_expect_rc(0, registry_stats(fx->txn, &st), "stats");
+		if (warm < png_len + 2 * sizeof(struct seal_record) || warm > st.map_used)
+			fail_msg("registry_warm: expected between %zu and %llu bytes, got %llu",
+			         png_len + 2 * sizeof(struct seal_record),
+			         (unsigned long long)st.map_used, (unsigned long long)warm);
+	}
 	free(png);
 }
 
