@@ -262,7 +262,11 @@ def test_lookup(ctx):
         doc = expect_json(d.get("/v1/seals/" + lost))
         check_seal_public(doc, lost, "lookup " + lost)
         eq(doc["status"], "lost", "lookup status of " + lost)
-    # Not registered: 404 not_registered, field code.
+    # HEAD is answered like GET, without a body.
+    r = d.req("HEAD", "/v1/seals/" + active)
+    expect_status(r, 200)
+    eq(r.body, b"", "HEAD body")
+    # Not registered: 404 not_registered.
     expect_error(d.get("/v1/seals/6101001999999"), 404, "not_registered")
     # Keep-alive: two answers on one connection.
     conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
@@ -629,6 +633,8 @@ def test_archive(ctx):
           % (lk[0].get("result") if lk else None, doc["seal"]["status"]))
     check(re.match(r"^[0-9a-f]{8,}$", lk[0]["client"]),
           "lookup row client expected a hex keyed hash, got %r" % lk[0]["client"])
+    eq(len({q["client"] for q in lk[:3]}), 1, "one client, one keyed hash: %r"
+       % [q["client"] for q in lk[:3]])
     r = d.get(doc["impression_url"] or "/v1/archive/%s/impression.png" % code, token=ctx.police)
     expect_status(r, 200)
     check(r.body.startswith(b"\x89PNG\r\n\x1a\n"), "impression.png is not a PNG")
@@ -1121,6 +1127,18 @@ def test_pages(ctx):
         expect_status(r, 200)
         check(r.header("content-type", "").startswith("text/html"),
               "%s Content-Type %r" % (path, r.header("content-type")))
+    static = os.path.join(web, "static")
+    for name, ctype in (("style.css", "text/css"), ("common.js", "text/javascript")):
+        f = os.path.join(static, name)
+        if not os.path.exists(f):
+            continue
+        r = d.get("/static/" + name)
+        expect_status(r, 200)
+        check(r.header("content-type", "").startswith(ctype),
+              "/static/%s Content-Type %r" % (name, r.header("content-type")))
+        with open(f, "rb") as fh:
+            eq(r.body, fh.read(), "/static/%s body vs the file" % name)
+    expect_error(d.get("/static/no-such-file.js"), 404, ("not_found", "route_not_found"))
     for path in ("/static/../../registry/registry.c", "/static/%2e%2e/%2e%2e/Makefile",
                  "/static/..%2f..%2fMakefile"):
         r = d.get(path)
@@ -1136,7 +1154,7 @@ def test_rate_limit(ctx):
     db = ctx.path("rate-db")
     ctx.tools.demo(db, ctx.path("rate-tokens.txt"))
     tok = parse_tokens(ctx.path("rate-tokens.txt"))
-    d = ctx.new_daemon("ratelimited", db, ["--rate", "1", "--burst", "3", "--host", HOST])
+    d = ctx.new_daemon("ratelimited", db, ["--rate", "0.5", "--burst", "3", "--host", HOST])
     d.start()
     try:
         statuses, limited = [], None
@@ -1147,7 +1165,7 @@ def test_rate_limit(ctx):
                 limited = r
                 break
             expect_status(r, 200)
-        check(limited is not None, "no 429 after %d rapid lookups with --rate 1 --burst 3: %r"
+        check(limited is not None, "no 429 after %d rapid lookups with --rate 0.5 --burst 3: %r"
               % (len(statuses), statuses))
         check(statuses.count(200) >= 1, "the burst allows a few requests first: %r" % statuses)
         expect_error(limited, 429, "rate_limited")
