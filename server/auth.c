@@ -67,8 +67,8 @@ auth_role_allows(enum route_access access, const struct registry_actor *actor)
 		return role == ROLE_ENGRAVER || role == ROLE_ADMIN ? 0 : SEAL_EPERM;
 	case ACCESS_ENGRAVER:
 		return role == ROLE_ENGRAVER || role == ROLE_POLICE || role == ROLE_ADMIN
-			       ? 0
-			       : SEAL_EPERM;
+		           ? 0
+		           : SEAL_EPERM;
 	case ACCESS_POLICE:
 		return role == ROLE_POLICE || role == ROLE_ADMIN ? 0 : SEAL_EPERM;
 	}

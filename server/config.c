@@ -31,32 +31,37 @@ struct option_row {
 };
 
 #define STR(f, def, arg, help)                                                                     \
-	{#f, OPT_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, def, arg,  \
-	 help}
+	{                                                                                          \
+#f, OPT_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0,    \
+		    def, arg, help                                                                 \
+	}
 #define NUM(f, kind, lo, hi, def, arg, help)                                                       \
-	{#f, kind, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi, def, arg,   \
-	 help}
+	{                                                                                          \
+#f, kind, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi,     \
+		    def, arg, help                                                                 \
+	}
 
 static const struct option_row rows[] = {
-	STR(db, "", "DIR", "registry directory (required)"),
-	STR(listen, "127.0.0.1:8080", "HOST:PORT",
-	    "address to listen on; port 0 picks a free port (printed on stdout)"),
-	NUM(threads, OPT_INT, 0, 64, "0", "N", "I/O threads (0 = number of CPUs)"),
-	NUM(workers, OPT_INT, 0, 64, "0", "N", "worker threads for images and writes (0 = CPUs)"),
-	NUM(queue, OPT_INT, 1, 100000, "64", "N", "worker queue length; beyond it answers 503"),
-	NUM(rate, OPT_DOUBLE, 0, 1e9, "20", "PER_SEC",
-	    "public requests per second per client (0 = no limit)"),
-	NUM(burst, OPT_INT, 1, 1000000000, "40", "N", "per-client burst"),
-	STR(host, "localhost:8080", "HOST", "host[:port] written into QR URLs (https://HOST/q/...)"),
-	STR(web, "./web-static", "DIR", "static pages directory"),
-	STR(log, "", "FILE", "log file (default stderr; reopened on SIGHUP)"),
-	STR(log_level, "info", "LEVEL", "error, warn, info or debug"),
-	NUM(access_log, OPT_BOOL, 0, 1, "1", "0|1", "one log line per request"),
-	NUM(timeout, OPT_INT, 1, 3600, "30", "SEC", "request read/write and keep-alive timeout"),
-	NUM(warm, OPT_BOOL, 0, 1, "0", "0|1", "fault the registry map into memory at start (background)"),
-	STR(tls_cert, "", "FILE", "TLS certificate (PEM); needs --tls-key"),
-	STR(tls_key, "", "FILE", "TLS private key (PEM)"),
-	STR(config, "", "FILE", "read options from FILE (name = value lines)"),
+    STR(db, "", "DIR", "registry directory (required)"),
+    STR(listen, "127.0.0.1:8080", "HOST:PORT",
+        "address to listen on; port 0 picks a free port (printed on stdout)"),
+    NUM(threads, OPT_INT, 0, 64, "0", "N", "I/O threads (0 = number of CPUs)"),
+    NUM(workers, OPT_INT, 0, 64, "0", "N", "worker threads for images and writes (0 = CPUs)"),
+    NUM(queue, OPT_INT, 1, 100000, "64", "N", "worker queue length; beyond it answers 503"),
+    NUM(rate, OPT_DOUBLE, 0, 1e9, "20", "PER_SEC",
+        "public requests per second per client (0 = no limit)"),
+    NUM(burst, OPT_INT, 1, 1000000000, "40", "N", "per-client burst"),
+    STR(host, "localhost:8080", "HOST", "host[:port] written into QR URLs (https://HOST/q/...)"),
+    STR(web, "./web-static", "DIR", "static pages directory"),
+    STR(log, "", "FILE", "log file (default stderr; reopened on SIGHUP)"),
+    STR(log_level, "info", "LEVEL", "error, warn, info or debug"),
+    NUM(access_log, OPT_BOOL, 0, 1, "1", "0|1", "one log line per request"),
+    NUM(timeout, OPT_INT, 1, 3600, "30", "SEC", "request read/write and keep-alive timeout"),
+    NUM(warm, OPT_BOOL, 0, 1, "0", "0|1",
+        "fault the registry map into memory at start (background)"),
+    STR(tls_cert, "", "FILE", "TLS certificate (PEM); needs --tls-key"),
+    STR(tls_key, "", "FILE", "TLS private key (PEM)"),
+    STR(config, "", "FILE", "read options from FILE (name = value lines)"),
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -89,8 +94,7 @@ cli_name(const char *name, char *out, size_t cap)
 }
 
 static int
-set_row(struct config *c, const struct option_row *row, const char *value, char *err,
-	size_t errcap)
+set_row(struct config *c, const struct option_row *row, const char *value, char *err, size_t errcap)
 {
 	char *field = (char *)c + row->offset;
 	char *end;
@@ -99,7 +103,7 @@ set_row(struct config *c, const struct option_row *row, const char *value, char 
 	case OPT_STR:
 		if (strlen(value) >= row->size) {
 			snprintf(err, errcap, "%s: value too long (at most %zu bytes)", row->name,
-				 row->size - 1);
+			         row->size - 1);
 			return SEAL_EINVAL;
 		}
 		memcpy(field, value, strlen(value) + 1);
@@ -114,13 +118,13 @@ set_row(struct config *c, const struct option_row *row, const char *value, char 
 			v = 1;
 			end = (char *)value + strlen(value);
 		} else if (row->kind == OPT_BOOL &&
-			   (!strcmp(value, "no") || !strcmp(value, "false"))) {
+		           (!strcmp(value, "no") || !strcmp(value, "false"))) {
 			v = 0;
 			end = (char *)value + strlen(value);
 		}
 		if (errno || end == value || *end != '\0' || v < row->min || v > row->max) {
 			snprintf(err, errcap, "%s: '%s' is not an integer from %.0f to %.0f",
-				 row->name, value, row->min, row->max);
+			         row->name, value, row->min, row->max);
 			return SEAL_EINVAL;
 		}
 		*(int *)field = (int)v;
@@ -134,7 +138,7 @@ set_row(struct config *c, const struct option_row *row, const char *value, char 
 		if (errno || end == value || *end != '\0' || !isfinite(v) || v < row->min ||
 		    v > row->max) {
 			snprintf(err, errcap, "%s: '%s' is not a number from %g to %g", row->name,
-				 value, row->min, row->max);
+			         value, row->min, row->max);
 			return SEAL_EINVAL;
 		}
 		*(double *)field = v;
@@ -226,7 +230,7 @@ load_file(struct config *c, const char *path, char *err, size_t errcap)
 
 int
 config_load(struct config *c, int argc, char **argv, enum config_action *action, char *err,
-	    size_t errcap)
+            size_t errcap)
 {
 	struct option longopts[NROWS + 3];
 	char names[NROWS][40];
@@ -265,7 +269,7 @@ config_load(struct config *c, int argc, char **argv, enum config_action *action,
 	while ((opt = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		if (opt == '?' || opt == ':') {
 			snprintf(err, errcap, "unknown option or missing value: '%s'",
-				 argv[optind - 1]);
+			         argv[optind - 1]);
 			return SEAL_EINVAL;
 		}
 		if (opt != 0)
@@ -340,7 +344,7 @@ config_validate(const struct config *c, char *err, size_t errcap)
 	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warn") &&
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
 		snprintf(err, errcap, "log_level: '%s' is not error, warn, info or debug",
-			 c->log_level);
+		         c->log_level);
 		return SEAL_EINVAL;
 	}
 	if (!c->host[0] || strpbrk(c->host, "/ ?#@")) {
@@ -354,9 +358,9 @@ void
 config_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s --db DIR [options]\n"
-		"The seal registry's HTTP verification service.\n\n",
-		prog);
+	        "usage: %s --db DIR [options]\n"
+	        "The seal registry's HTTP verification service.\n\n",
+	        prog);
 	for (size_t i = 0; i < NROWS; i++) {
 		char name[40], left[64];
 
@@ -368,11 +372,10 @@ config_usage(FILE *f, const char *prog)
 		fputc('\n', f);
 	}
 	fprintf(f, "  %-24s %s\n  %-24s %s\n", "--check-config",
-		"check the configuration and the registry, then exit", "--help",
-		"this text");
+	        "check the configuration and the registry, then exit", "--help", "this text");
 	fprintf(f, "\nA config file holds 'name = value' lines with the same names "
-		   "(log_level or log-level).\nSignals: SIGTERM drains and exits; SIGHUP "
-		   "reopens the log.\n");
+	           "(log_level or log-level).\nSignals: SIGTERM drains and exits; SIGHUP "
+	           "reopens the log.\n");
 }
 
 void

@@ -13,17 +13,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CONFIG_PATH_MAX 1024  /* bytes of a path option */
-#define CONFIG_LINE_MAX 2048  /* bytes of a configuration file line */
-#define CONFIG_ERR_MAX 256    /* bytes of an error message */
+#define CONFIG_PATH_MAX 1024 /* bytes of a path option */
+#define CONFIG_LINE_MAX 2048 /* bytes of a configuration file line */
+#define CONFIG_ERR_MAX 256   /* bytes of an error message */
 
 struct config {
 	char db[CONFIG_PATH_MAX];
 	char listen[256];
-	int threads;  /* I/O threads; 0 = number of CPUs */
-	int workers;  /* worker threads; 0 = number of CPUs */
-	int queue;    /* worker queue capacity */
-	double rate;  /* public requests per second per client; 0 = unlimited */
+	int threads; /* I/O threads; 0 = number of CPUs */
+	int workers; /* worker threads; 0 = number of CPUs */
+	int queue;   /* worker queue capacity */
+	double rate; /* public requests per second per client; 0 = unlimited */
 	int burst;
 	char host[256]; /* host[:port] written into QR URLs */
 	char web[CONFIG_PATH_MAX];
@@ -49,7 +49,7 @@ void config_defaults(struct config *c);
  * unreadable: then SEAL_EIO).
  */
 int config_load(struct config *c, int argc, char **argv, enum config_action *action, char *err,
-		size_t errcap);
+                size_t errcap);
 
 /* Set one option by name from text (as the file does).  0 or SEAL_EINVAL. */
 int config_set(struct config *c, const char *name, const char *value, char *err, size_t errcap);

@@ -246,11 +246,11 @@ finish(struct io_thread *io, struct request *r)
 
 	usec = (request_now_ns() - r->start_ns) / 1000;
 	metrics_observe(io->srv->metrics, io->id, r->route ? r->route_index : router_count(),
-			r->status, usec);
+	                r->status, usec);
 	if (io->srv->cfg->access_log)
 		log_info("%s %s %d %zu %llu", method_name(r->method),
-			 r->route ? r->route->pattern : "-", r->status, bytes,
-			 (unsigned long long)usec);
+		         r->route ? r->route->pattern : "-", r->status, bytes,
+		         (unsigned long long)usec);
 	io->inflight--;
 	atomic_fetch_sub(&io->srv->inflight, 1);
 	maybe_exit(io);
@@ -439,7 +439,7 @@ make_bufferevent(struct event_base *base, void *arg)
 		if (!ssl)
 			return NULL;
 		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-						     BEV_OPT_CLOSE_ON_FREE);
+		                                     BEV_OPT_CLOSE_ON_FREE);
 	} else {
 		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	}
@@ -458,7 +458,7 @@ client_hash(struct io_thread *io, struct request *r)
 
 	if (strcmp(io->last_ip, r->client_ip) != 0 || !io->last_client[0]) {
 		crypto_hmac_sha256(io->srv->client_key, 32, r->client_ip, strlen(r->client_ip),
-				   mac);
+		                   mac);
 		hex_encode(mac, REQUEST_CLIENT_HEX / 2, io->last_client, sizeof(io->last_client));
 		memcpy(io->last_ip, r->client_ip, sizeof(io->last_ip));
 	}
@@ -505,7 +505,7 @@ on_request(struct evhttp_request *ev, void *arg)
 	if (rc == SEAL_EINVAL) {
 		router_allow_string(m.allow, r->allow, sizeof(r->allow));
 		request_error(r, 405, "method_not_allowed", "method not allowed on this route",
-			      NULL);
+		              NULL);
 		goto answer;
 	}
 	if (rc != 0) {
@@ -529,9 +529,9 @@ on_request(struct evhttp_request *ev, void *arg)
 		unsigned retry = 1;
 
 		if (srv->rl && ratelimit_take(srv->rl, r->client_ip, strlen(r->client_ip),
-					      r->start_ns, &retry) != 0) {
+		                              r->start_ns, &retry) != 0) {
 			request_error(r, 429, "rate_limited",
-				      "too many requests from this address; retry later", NULL);
+			              "too many requests from this address; retry later", NULL);
 			r->retry_after = retry;
 			goto answer;
 		}
@@ -550,7 +550,7 @@ on_request(struct evhttp_request *ev, void *arg)
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "the body exceeds %zu bytes",
-				 r->route->max_body);
+			         r->route->max_body);
 			request_error(r, 413, "too_big", msg, "body");
 			io->close_after = 1; /* the body may still be on its way */
 			goto answer;
@@ -571,7 +571,7 @@ on_request(struct evhttp_request *ev, void *arg)
 			rc = auth_role_allows(r->route->access, &r->actor);
 		if (rc != 0) {
 			request_fail(r, rc == SEAL_EREVOKED || rc == SEAL_EPERM ? rc : SEAL_EAUTH,
-				     NULL);
+			             NULL);
 			goto answer;
 		}
 		r->authed = 1;
@@ -587,11 +587,10 @@ on_request(struct evhttp_request *ev, void *arg)
 			return; /* answered by on_job_done() */
 		if (rc == SEAL_EBUSY) {
 			request_error(r, 503, "overloaded",
-				      "the server is busy with other images; retry shortly", NULL);
+			              "the server is busy with other images; retry shortly", NULL);
 			r->retry_after = 1;
 		} else if (rc == SEAL_EINVAL) {
-			request_error(r, 503, "shutting_down", "the server is shutting down",
-				      NULL);
+			request_error(r, 503, "shutting_down", "the server is shutting down", NULL);
 			r->retry_after = 1;
 		} else {
 			request_fail(r, rc, NULL);
@@ -626,7 +625,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (io->inflight)
 		log_warnx("thread %u: %u requests still in flight at the drain deadline", io->id,
-			  io->inflight);
+		          io->inflight);
 	event_base_loopexit(io->base, NULL);
 }
 
@@ -688,8 +687,8 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	evhttp_set_timeout(io->http, srv->cfg->timeout);
 	evhttp_set_flags(io->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_allowed_methods(io->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	                                         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                         EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_bevcb(io->http, make_bufferevent, io);
 	evhttp_set_gencb(io->http, on_request, io);
 	io->bound = evhttp_accept_socket_with_handle(io->http, fd);
@@ -738,8 +737,7 @@ listen_on(const char *host, int port, evutil_socket_t *out, int *bound_port)
 		log_error("%s: %s", host, gai_strerror(rc));
 		return SEAL_EIO;
 	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -754,8 +752,8 @@ listen_on(const char *host, int port, evutil_socket_t *out, int *bound_port)
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
 			goto fail;
 		*bound_port = ss.ss_family == AF_INET6
-				      ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-				      : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		                  ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+		                  : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
 	freeaddrinfo(ai);
 	*out = fd;
@@ -826,7 +824,7 @@ http_serve(struct server *srv)
 			continue;
 		}
 		log_info("signal %d: draining %u requests in flight", sig,
-			 atomic_load(&srv->inflight));
+		         atomic_load(&srv->inflight));
 		break;
 	}
 	atomic_store(&srv->draining, 1);

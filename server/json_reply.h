@@ -16,8 +16,8 @@
 
 struct evbuffer;
 
-#define JSON_DEPTH_MAX 8      /* nesting levels */
-#define JSON_WRITER_BUF 4096  /* bytes buffered before a flush */
+#define JSON_DEPTH_MAX 8     /* nesting levels */
+#define JSON_WRITER_BUF 4096 /* bytes buffered before a flush */
 
 struct json_writer {
 	struct evbuffer *out;
@@ -55,6 +55,6 @@ void jw_kbool(struct json_writer *w, const char *key, int v);
 /* Write {"error":{"code":code,"message":message[,"field":field]}} to out;
  * field may be NULL. */
 void json_error_body(struct evbuffer *out, const char *code, const char *message,
-		     const char *field);
+                     const char *field);
 
 #endif

@@ -16,14 +16,14 @@
 
 #include "common/errors.h"
 
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-			       413, 415, 422, 429, 500, 501, 503, 0};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                               409, 413, 415, 422, 429, 500, 501, 503, 0};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0])) /* last = other */
 
 /* Upper bounds in microseconds; the last bucket is +Inf. */
 static const uint64_t bounds_us[METRICS_LATENCY_BUCKETS - 1] = {
-	50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 5000000};
+    50,    100,   250,    500,    1000,   2500,    5000,   10000,
+    25000, 50000, 100000, 250000, 500000, 1000000, 5000000};
 
 struct shard {
 	_Atomic uint64_t *count; /* routes * NSTATUS */
@@ -86,7 +86,7 @@ static void
 bump(_Atomic uint64_t *c, uint64_t by)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
-			      memory_order_relaxed);
+	                      memory_order_relaxed);
 }
 
 void
@@ -131,10 +131,10 @@ total(struct metrics *m, size_t which, size_t idx)
 
 void
 metrics_render(struct metrics *m, const char *const *names, const struct metrics_gauges *g,
-	       struct evbuffer *out)
+               struct evbuffer *out)
 {
 	evbuffer_add_printf(out, "# HELP sealregd_requests_total Requests answered, by route "
-				 "pattern and status.\n# TYPE sealregd_requests_total counter\n");
+	                         "pattern and status.\n# TYPE sealregd_requests_total counter\n");
 	for (size_t r = 0; r < m->routes; r++) {
 		const char *name = names[r] ? names[r] : "unmatched";
 
@@ -145,19 +145,19 @@ metrics_render(struct metrics *m, const char *const *names, const struct metrics
 				continue;
 			if (statuses[s])
 				evbuffer_add_printf(out,
-						    "sealregd_requests_total{route=\"%s\","
-						    "status=\"%d\"} %" PRIu64 "\n",
-						    name, statuses[s], c);
+				                    "sealregd_requests_total{route=\"%s\","
+				                    "status=\"%d\"} %" PRIu64 "\n",
+				                    name, statuses[s], c);
 			else
 				evbuffer_add_printf(out,
-						    "sealregd_requests_total{route=\"%s\","
-						    "status=\"other\"} %" PRIu64 "\n",
-						    name, c);
+				                    "sealregd_requests_total{route=\"%s\","
+				                    "status=\"other\"} %" PRIu64 "\n",
+				                    name, c);
 		}
 	}
 	evbuffer_add_printf(out, "# HELP sealregd_request_duration_seconds Time from request "
-				 "to answer.\n# TYPE sealregd_request_duration_seconds "
-				 "histogram\n");
+	                         "to answer.\n# TYPE sealregd_request_duration_seconds "
+	                         "histogram\n");
 	for (size_t r = 0; r < m->routes; r++) {
 		const char *name = names[r] ? names[r] : "unmatched";
 		uint64_t cum = 0;
@@ -170,48 +170,49 @@ metrics_render(struct metrics *m, const char *const *names, const struct metrics
 		for (size_t b = 0; b < METRICS_LATENCY_BUCKETS; b++) {
 			cum += total(m, 1, r * METRICS_LATENCY_BUCKETS + b);
 			if (b + 1 < METRICS_LATENCY_BUCKETS)
-				evbuffer_add_printf(out,
-						    "sealregd_request_duration_seconds_bucket{route="
-						    "\"%s\",le=\"%g\"} %" PRIu64 "\n",
-						    name, (double)bounds_us[b] / 1e6, cum);
+				evbuffer_add_printf(
+				    out,
+				    "sealregd_request_duration_seconds_bucket{route="
+				    "\"%s\",le=\"%g\"} %" PRIu64 "\n",
+				    name, (double)bounds_us[b] / 1e6, cum);
 			else
-				evbuffer_add_printf(out,
-						    "sealregd_request_duration_seconds_bucket{route="
-						    "\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
-						    name, cum);
+				evbuffer_add_printf(
+				    out,
+				    "sealregd_request_duration_seconds_bucket{route="
+				    "\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+				    name, cum);
 		}
 		evbuffer_add_printf(out,
-				    "sealregd_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-				    "sealregd_request_duration_seconds_count{route=\"%s\"} %" PRIu64
-				    "\n",
-				    name, (double)total(m, 2, r) / 1e6, name, cum);
+		                    "sealregd_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+		                    "sealregd_request_duration_seconds_count{route=\"%s\"} %" PRIu64
+		                    "\n",
+		                    name, (double)total(m, 2, r) / 1e6, name, cum);
 	}
 	if (!g)
 		return;
 	evbuffer_add_printf(
-		out,
-		"# TYPE sealregd_inflight_requests gauge\nsealregd_inflight_requests %" PRIu64 "\n"
-		"# TYPE sealregd_worker_queue_depth gauge\nsealregd_worker_queue_depth %" PRIu64
-		"\n"
-		"# TYPE sealregd_worker_queue_capacity gauge\nsealregd_worker_queue_capacity "
-		"%" PRIu64 "\n"
-		"# TYPE sealregd_worker_rejected_total counter\nsealregd_worker_rejected_total "
-		"%" PRIu64 "\n"
-		"# TYPE sealregd_querylog_pending gauge\nsealregd_querylog_pending %" PRIu64 "\n"
-		"# TYPE sealregd_querylog_written_total counter\nsealregd_querylog_written_total "
-		"%" PRIu64 "\n"
-		"# TYPE sealregd_querylog_dropped_total counter\nsealregd_querylog_dropped_total "
-		"%" PRIu64 "\n",
-		g->inflight, g->queue_depth, g->queue_capacity, g->worker_rejected,
-		g->querylog_pending, g->querylog_written, g->querylog_dropped);
+	    out,
+	    "# TYPE sealregd_inflight_requests gauge\nsealregd_inflight_requests %" PRIu64 "\n"
+	    "# TYPE sealregd_worker_queue_depth gauge\nsealregd_worker_queue_depth %" PRIu64 "\n"
+	    "# TYPE sealregd_worker_queue_capacity gauge\nsealregd_worker_queue_capacity "
+	    "%" PRIu64 "\n"
+	    "# TYPE sealregd_worker_rejected_total counter\nsealregd_worker_rejected_total "
+	    "%" PRIu64 "\n"
+	    "# TYPE sealregd_querylog_pending gauge\nsealregd_querylog_pending %" PRIu64 "\n"
+	    "# TYPE sealregd_querylog_written_total counter\nsealregd_querylog_written_total "
+	    "%" PRIu64 "\n"
+	    "# TYPE sealregd_querylog_dropped_total counter\nsealregd_querylog_dropped_total "
+	    "%" PRIu64 "\n",
+	    g->inflight, g->queue_depth, g->queue_capacity, g->worker_rejected, g->querylog_pending,
+	    g->querylog_written, g->querylog_dropped);
 	if (g->have_registry)
 		evbuffer_add_printf(
-			out,
-			"# TYPE sealregd_lmdb_map_used_bytes gauge\nsealregd_lmdb_map_used_bytes "
-			"%" PRIu64 "\n"
-			"# TYPE sealregd_lmdb_map_size_bytes gauge\nsealregd_lmdb_map_size_bytes "
-			"%" PRIu64 "\n"
-			"# TYPE sealregd_seals gauge\nsealregd_seals %" PRIu64 "\n"
-			"# TYPE sealregd_audit_length gauge\nsealregd_audit_length %" PRIu64 "\n",
-			g->map_used, g->map_size, g->seals, g->audit_length);
+		    out,
+		    "# TYPE sealregd_lmdb_map_used_bytes gauge\nsealregd_lmdb_map_used_bytes "
+		    "%" PRIu64 "\n"
+		    "# TYPE sealregd_lmdb_map_size_bytes gauge\nsealregd_lmdb_map_size_bytes "
+		    "%" PRIu64 "\n"
+		    "# TYPE sealregd_seals gauge\nsealregd_seals %" PRIu64 "\n"
+		    "# TYPE sealregd_audit_length gauge\nsealregd_audit_length %" PRIu64 "\n",
+		    g->map_used, g->map_size, g->seals, g->audit_length);
 }

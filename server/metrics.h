@@ -38,6 +38,6 @@ void metrics_observe(struct metrics *m, size_t shard, size_t route, int status, 
 /* Prometheus text exposition into out; names[i] labels route i (NULL for
  * the unmatched row, labelled "unmatched"). */
 void metrics_render(struct metrics *m, const char *const *names, const struct metrics_gauges *g,
-		    struct evbuffer *out);
+                    struct evbuffer *out);
 
 #endif

@@ -123,7 +123,7 @@ parse_part_headers(const char *h, size_t hlen, struct multipart_part *part)
 				    0)
 					return SEAL_EINVAL;
 				if (header_param(v, vlen, "filename", part->filename,
-						 sizeof(part->filename)) == SEAL_EINVAL)
+				                 sizeof(part->filename)) == SEAL_EINVAL)
 					return SEAL_EINVAL;
 				have_disposition = 1;
 			} else if (nlen == 12 && strncasecmp(line, "Content-Type", nlen) == 0) {
@@ -139,7 +139,7 @@ parse_part_headers(const char *h, size_t hlen, struct multipart_part *part)
 
 int
 multipart_parse(const uint8_t *body, size_t len, const char *boundary, size_t max_part,
-		struct multipart_part *parts, size_t max, size_t *n)
+                struct multipart_part *parts, size_t max, size_t *n)
 {
 	char delim[MULTIPART_BOUNDARY_MAX + 5]; /* "\r\n--" + boundary */
 	size_t blen, dlen, pos;
@@ -206,9 +206,10 @@ multipart_parse(const uint8_t *body, size_t len, const char *boundary, size_t ma
 			} else {
 				hend = memmem(body + pos, window, "\n\n", 2);
 				if (!hend)
-					return window < len - pos || len - pos > MULTIPART_HEADERS_MAX
-						       ? SEAL_ETOOBIG
-						       : SEAL_EINVAL;
+					return window < len - pos ||
+					               len - pos > MULTIPART_HEADERS_MAX
+					           ? SEAL_ETOOBIG
+					           : SEAL_EINVAL;
 				hlen = (size_t)(hend - body) - hstart;
 				dstart = hstart + hlen + 2;
 			}

@@ -13,18 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MULTIPART_MAX_PARTS 16       /* parts in one body */
-#define MULTIPART_BOUNDARY_MAX 70    /* RFC 2046 limit on the boundary */
-#define MULTIPART_HEADERS_MAX 2048   /* bytes of one part's header block */
-#define MULTIPART_NAME_MAX 63        /* a part's name parameter */
-#define MULTIPART_FILENAME_MAX 255   /* a part's filename parameter */
-#define MULTIPART_TYPE_MAX 127       /* a part's Content-Type */
+#define MULTIPART_MAX_PARTS 16     /* parts in one body */
+#define MULTIPART_BOUNDARY_MAX 70  /* RFC 2046 limit on the boundary */
+#define MULTIPART_HEADERS_MAX 2048 /* bytes of one part's header block */
+#define MULTIPART_NAME_MAX 63      /* a part's name parameter */
+#define MULTIPART_FILENAME_MAX 255 /* a part's filename parameter */
+#define MULTIPART_TYPE_MAX 127     /* a part's Content-Type */
 
 struct multipart_part {
 	char name[MULTIPART_NAME_MAX + 1];
 	char filename[MULTIPART_FILENAME_MAX + 1]; /* "" when not a file */
 	char content_type[MULTIPART_TYPE_MAX + 1]; /* "" when absent */
-	const uint8_t *data;                        /* into the body */
+	const uint8_t *data;                       /* into the body */
 	size_t len;
 };
 
@@ -45,10 +45,10 @@ int multipart_boundary(const char *content_type, char *out, size_t cap);
  * an over-long header value is SEAL_EINVAL.  Parts borrow from body.
  */
 int multipart_parse(const uint8_t *body, size_t len, const char *boundary, size_t max_part,
-		    struct multipart_part *parts, size_t max, size_t *n);
+                    struct multipart_part *parts, size_t max, size_t *n);
 
 /* The first part named name, or NULL. */
 const struct multipart_part *multipart_find(const struct multipart_part *parts, size_t n,
-					    const char *name);
+                                            const char *name);
 
 #endif

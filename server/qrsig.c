@@ -35,7 +35,7 @@ qrsig_message(const char *code, int64_t registered_at, char out[QRSIG_MESSAGE_MA
 
 	gmtime_r(&t, &tm);
 	n = snprintf(out, QRSIG_MESSAGE_MAX + 1, "%s|%.13s|%04d-%02d-%02d", QRSIG_DOMAIN, code,
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	if (n < 0 || n > QRSIG_MESSAGE_MAX)
 		return 0;
 	return (size_t)n;
@@ -43,7 +43,7 @@ qrsig_message(const char *code, int64_t registered_at, char out[QRSIG_MESSAGE_MA
 
 int
 qrsig_sign(const struct crypto_key *key, const char *code, int64_t registered_at,
-	   char sig[QRSIG_B64_LEN + 1])
+           char sig[QRSIG_B64_LEN + 1])
 {
 	char msg[QRSIG_MESSAGE_MAX + 1];
 	uint8_t raw[CRYPTO_ED25519_SIG_LEN];
@@ -65,8 +65,7 @@ qrsig_sign(const struct crypto_key *key, const char *code, int64_t registered_at
 }
 
 int
-qrsig_verify(const struct crypto_key *key, const char *code, int64_t registered_at,
-	     const char *sig)
+qrsig_verify(const struct crypto_key *key, const char *code, int64_t registered_at, const char *sig)
 {
 	char msg[QRSIG_MESSAGE_MAX + 1];
 	uint8_t raw[CRYPTO_ED25519_SIG_LEN];
@@ -105,7 +104,7 @@ is_b64url(char c)
 
 int
 qrsig_parse(const char *payload, size_t len, char host[QRSIG_HOST_MAX + 1],
-	    char code[SEAL_CODE_LEN + 1], char sig[QRSIG_B64_LEN + 1])
+            char code[SEAL_CODE_LEN + 1], char sig[QRSIG_B64_LEN + 1])
 {
 	size_t i = 0, hstart, hlen;
 

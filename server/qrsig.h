@@ -17,9 +17,9 @@
 #include "registry/record.h"
 
 #define QRSIG_DOMAIN "sealreg-qr-v1"
-#define QRSIG_B64_LEN 86       /* base64url of 64 bytes, unpadded */
-#define QRSIG_MESSAGE_MAX 48   /* "sealreg-qr-v1|" + 13 + "|" + 10 */
-#define QRSIG_HOST_MAX 255     /* host[:port] in a payload */
+#define QRSIG_B64_LEN 86     /* base64url of 64 bytes, unpadded */
+#define QRSIG_MESSAGE_MAX 48 /* "sealreg-qr-v1|" + 13 + "|" + 10 */
+#define QRSIG_HOST_MAX 255   /* host[:port] in a payload */
 
 /* The canonical signed string for code and registration time (Unix seconds)
  * into out (QRSIG_MESSAGE_MAX + 1 bytes); returns its length. */
@@ -29,12 +29,12 @@ size_t qrsig_message(const char *code, int64_t registered_at, char out[QRSIG_MES
  * SEAL_EINVAL (code not 13 digits) or SEAL_ECRYPTO / SEAL_EINVAL from
  * crypto_sign() (public-only key). */
 int qrsig_sign(const struct crypto_key *key, const char *code, int64_t registered_at,
-	       char sig[QRSIG_B64_LEN + 1]);
+               char sig[QRSIG_B64_LEN + 1]);
 
 /* 0 when sig (base64url text) is key's signature for code and date;
  * SEAL_EBADSIG otherwise (including malformed base64url). */
 int qrsig_verify(const struct crypto_key *key, const char *code, int64_t registered_at,
-		 const char *sig);
+                 const char *sig);
 
 /* "https://{host}/q/{code}.{sig}" into out.  Returns 0 or SEAL_ETOOBIG. */
 int qrsig_url(const char *host, const char *code, const char *sig, char *out, size_t cap);
@@ -48,6 +48,6 @@ int qrsig_url(const char *host, const char *code, const char *sig, char *out, si
  * QRSIG_B64_LEN base64url characters).
  */
 int qrsig_parse(const char *payload, size_t len, char host[QRSIG_HOST_MAX + 1],
-		char code[SEAL_CODE_LEN + 1], char sig[QRSIG_B64_LEN + 1]);
+                char code[SEAL_CODE_LEN + 1], char sig[QRSIG_B64_LEN + 1]);
 
 #endif

@@ -58,7 +58,7 @@ flusher_main(void *p)
 			rc = q->sink(q->arg, q->batchbuf, n);
 			if (rc != 0)
 				log_warnx("verification log: %zu rows lost: %s", n,
-					  seal_strerror(rc));
+				          seal_strerror(rc));
 			pthread_mutex_lock(&q->lock);
 			if (rc == 0)
 				q->written += n;
@@ -79,7 +79,7 @@ flusher_main(void *p)
 
 int
 querylog_new(querylog_sink sink, void *arg, unsigned interval_ms, size_t batch, size_t cap,
-	     struct querylog **out)
+             struct querylog **out)
 {
 	struct querylog *q;
 

@@ -28,7 +28,7 @@ typedef int (*querylog_sink)(void *arg, const struct query_record *rows, size_t 
 
 /* Start the flusher.  Returns 0, SEAL_EINVAL or SEAL_ENOMEM. */
 int querylog_new(querylog_sink sink, void *arg, unsigned interval_ms, size_t batch, size_t cap,
-		 struct querylog **out);
+                 struct querylog **out);
 
 /* Queue a copy of row.  Never blocks on I/O.  Returns 0 or SEAL_EFULL (dropped). */
 int querylog_push(struct querylog *q, const struct query_record *row);

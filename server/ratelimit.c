@@ -84,7 +84,7 @@ fnv1a(const void *key, size_t n)
 
 int
 ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen, uint64_t now_ns,
-	       unsigned *retry_after)
+               unsigned *retry_after)
 {
 	uint64_t h = fnv1a(key, keylen);
 	size_t set = (size_t)(h >> 7) & (rl->sets - 1);

@@ -30,6 +30,6 @@ void ratelimit_free(struct ratelimit *rl);
  * *retry_after (may be NULL) receives the whole seconds until a token is
  * available (at least 1). */
 int ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen, uint64_t now_ns,
-		   unsigned *retry_after);
+                   unsigned *retry_after);
 
 #endif

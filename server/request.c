@@ -114,7 +114,7 @@ request_ctype_is(const struct request *r, const char *type)
 
 void
 request_error(struct request *r, int status, const char *code, const char *message,
-	      const char *field)
+              const char *field)
 {
 	evbuffer_drain(r->out, evbuffer_get_length(r->out));
 	r->status = status;
@@ -175,7 +175,7 @@ request_fail(struct request *r, int err, const char *field)
 	int status = request_http_status(err);
 
 	request_error(r, status, status == 500 ? "internal" : seal_errname(err), seal_strerror(err),
-		      field);
+	              field);
 	if (status == 503)
 		r->retry_after = 1;
 	if (status == 401)

@@ -20,10 +20,10 @@
 struct evbuffer;
 struct server;
 
-#define REQUEST_PATH_MAX 2048    /* bytes of the path */
-#define REQUEST_QUERY_MAX 2048   /* bytes of the query string */
-#define REQUEST_CTYPE_MAX 255    /* bytes of the Content-Type header kept */
-#define REQUEST_CLIENT_HEX 16    /* hex characters of the keyed client hash */
+#define REQUEST_PATH_MAX 2048  /* bytes of the path */
+#define REQUEST_QUERY_MAX 2048 /* bytes of the query string */
+#define REQUEST_CTYPE_MAX 255  /* bytes of the Content-Type header kept */
+#define REQUEST_CLIENT_HEX 16  /* hex characters of the keyed client hash */
 #define REQUEST_XHDR_MAX (SEAL_QR_PAYLOAD_MAX + 1)
 
 struct request {
@@ -47,9 +47,9 @@ struct request {
 	int status;
 	const char *ctype; /* static string */
 	struct evbuffer *out;
-	unsigned retry_after; /* Retry-After when non-zero */
-	char allow[64];       /* Allow when non-empty */
-	char location[64];    /* Location when non-empty */
+	unsigned retry_after;  /* Retry-After when non-zero */
+	char allow[64];        /* Allow when non-empty */
+	char location[64];     /* Location when non-empty */
 	const char *xhdr_name; /* one extra header, e.g. X-QR-Payload */
 	char xhdr_value[REQUEST_XHDR_MAX];
 	int www_authenticate;
@@ -73,7 +73,7 @@ int request_query(const struct request *r, const char *name, char *out, size_t c
 /* Parse an unsigned query parameter into *v within [min, max]; absent keeps
  * *v.  On a bad value answers 400 (field name) and returns SEAL_EINVAL. */
 int request_query_uint(struct request *r, const char *name, unsigned min, unsigned max,
-		       unsigned *v);
+                       unsigned *v);
 
 /* Contiguous view of the body (pulled up); *len its size. */
 const void *request_body(struct request *r, size_t *len);
@@ -84,7 +84,7 @@ int request_ctype_is(const struct request *r, const char *type);
 /* Answer an error: JSON error body with status and the given code,
  * message and field (NULL for none).  Replaces anything written so far. */
 void request_error(struct request *r, int status, const char *code, const char *message,
-		   const char *field);
+                   const char *field);
 
 /* Answer a SEAL_E* error with its status (request_http_status()),
  * seal_errname() and seal_strerror(). */

@@ -19,33 +19,33 @@
 #define KB *1024
 
 static const struct route routes[] = {
-	/* Public API. */
-	{"/v1/seals/{code}", M_GET, ACCESS_PUBLIC, 0, 0, route_lookup},
-	{"/v1/verify/qr", ROUTER_M_POST, ACCESS_PUBLIC, 1, SEAL_HTTP_BODY_MAX, route_verify_qr},
-	{"/v1/qr/check", M_GET, ACCESS_PUBLIC, 0, 0, route_qr_check},
-	{"/v1/verify/impression", ROUTER_M_POST, ACCESS_PUBLIC, 1, SEAL_HTTP_BODY_MAX,
-	 route_verify_impression},
-	{"/v1/keys", M_GET, ACCESS_PUBLIC, 0, 0, route_keys},
-	{"/healthz", M_GET, ACCESS_OPEN, 0, 0, route_healthz},
-	{"/metrics", M_GET, ACCESS_OPEN, 0, 0, route_metrics},
-	/* Engraver. */
-	{"/v1/seals", ROUTER_M_POST, ACCESS_REGISTER, 1, SEAL_IMPRESSION_MAX_BYTES * 4 + 64 KB,
-	 route_register},
-	{"/v1/seals/{code}/qr.png", M_GET, ACCESS_ENGRAVER, 1, 0, route_qr_png},
-	{"/v1/engraver/seals", M_GET, ACCESS_ENGRAVER, 0, 0, route_engraver_list},
-	/* Police. */
-	{"/v1/archive", M_GET, ACCESS_POLICE, 1, 0, route_archive_search},
-	{"/v1/archive/search/impression", ROUTER_M_POST, ACCESS_POLICE, 1, SEAL_HTTP_BODY_MAX,
-	 route_archive_search_impression},
-	{"/v1/archive/{code}", M_GET, ACCESS_POLICE, 1, 0, route_archive_get},
-	{"/v1/archive/{code}/impression.png", M_GET, ACCESS_POLICE, 1, 0, route_archive_impression},
-	{"/v1/archive/{code}/status", ROUTER_M_POST, ACCESS_POLICE, 1, 16 KB, route_archive_status},
-	/* Pages. */
-	{"/", M_GET, ACCESS_OPEN, 0, 0, route_page},
-	{"/engraver", M_GET, ACCESS_OPEN, 0, 0, route_page},
-	{"/police", M_GET, ACCESS_OPEN, 0, 0, route_page},
-	{"/q/{qr}", M_GET, ACCESS_OPEN, 0, 0, route_page},
-	{"/static/{path*}", M_GET, ACCESS_OPEN, 0, 0, route_static},
+    /* Public API. */
+    {"/v1/seals/{code}", M_GET, ACCESS_PUBLIC, 0, 0, route_lookup},
+    {"/v1/verify/qr", ROUTER_M_POST, ACCESS_PUBLIC, 1, SEAL_HTTP_BODY_MAX, route_verify_qr},
+    {"/v1/qr/check", M_GET, ACCESS_PUBLIC, 0, 0, route_qr_check},
+    {"/v1/verify/impression", ROUTER_M_POST, ACCESS_PUBLIC, 1, SEAL_HTTP_BODY_MAX,
+     route_verify_impression},
+    {"/v1/keys", M_GET, ACCESS_PUBLIC, 0, 0, route_keys},
+    {"/healthz", M_GET, ACCESS_OPEN, 0, 0, route_healthz},
+    {"/metrics", M_GET, ACCESS_OPEN, 0, 0, route_metrics},
+    /* Engraver. */
+    {"/v1/seals", ROUTER_M_POST, ACCESS_REGISTER, 1, SEAL_IMPRESSION_MAX_BYTES * 4 + 64 KB,
+     route_register},
+    {"/v1/seals/{code}/qr.png", M_GET, ACCESS_ENGRAVER, 1, 0, route_qr_png},
+    {"/v1/engraver/seals", M_GET, ACCESS_ENGRAVER, 0, 0, route_engraver_list},
+    /* Police. */
+    {"/v1/archive", M_GET, ACCESS_POLICE, 1, 0, route_archive_search},
+    {"/v1/archive/search/impression", ROUTER_M_POST, ACCESS_POLICE, 1, SEAL_HTTP_BODY_MAX,
+     route_archive_search_impression},
+    {"/v1/archive/{code}", M_GET, ACCESS_POLICE, 1, 0, route_archive_get},
+    {"/v1/archive/{code}/impression.png", M_GET, ACCESS_POLICE, 1, 0, route_archive_impression},
+    {"/v1/archive/{code}/status", ROUTER_M_POST, ACCESS_POLICE, 1, 16 KB, route_archive_status},
+    /* Pages. */
+    {"/", M_GET, ACCESS_OPEN, 0, 0, route_page},
+    {"/engraver", M_GET, ACCESS_OPEN, 0, 0, route_page},
+    {"/police", M_GET, ACCESS_OPEN, 0, 0, route_page},
+    {"/q/{qr}", M_GET, ACCESS_OPEN, 0, 0, route_page},
+    {"/static/{path*}", M_GET, ACCESS_OPEN, 0, 0, route_static},
 };
 
 size_t
@@ -134,9 +134,9 @@ router_allow_string(unsigned methods, char *buf, size_t cap)
 		unsigned bit;
 		const char *name;
 	} names[] = {{ROUTER_M_GET, "GET"},       {ROUTER_M_HEAD, "HEAD"},
-		     {ROUTER_M_POST, "POST"},     {ROUTER_M_PUT, "PUT"},
-		     {ROUTER_M_DELETE, "DELETE"}, {ROUTER_M_OPTIONS, "OPTIONS"},
-		     {ROUTER_M_PATCH, "PATCH"}};
+	             {ROUTER_M_POST, "POST"},     {ROUTER_M_PUT, "PUT"},
+	             {ROUTER_M_DELETE, "DELETE"}, {ROUTER_M_OPTIONS, "OPTIONS"},
+	             {ROUTER_M_PATCH, "PATCH"}};
 	size_t len = 0;
 
 	if (cap == 0)
@@ -167,9 +167,9 @@ router_method_bit(const char *name)
 		const char *name;
 		unsigned bit;
 	} names[] = {{"GET", ROUTER_M_GET},       {"HEAD", ROUTER_M_HEAD},
-		     {"POST", ROUTER_M_POST},     {"PUT", ROUTER_M_PUT},
-		     {"DELETE", ROUTER_M_DELETE}, {"OPTIONS", ROUTER_M_OPTIONS},
-		     {"PATCH", ROUTER_M_PATCH}};
+	             {"POST", ROUTER_M_POST},     {"PUT", ROUTER_M_PUT},
+	             {"DELETE", ROUTER_M_DELETE}, {"OPTIONS", ROUTER_M_OPTIONS},
+	             {"PATCH", ROUTER_M_PATCH}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i].name) == 0)

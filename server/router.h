@@ -47,9 +47,9 @@ struct route {
 
 struct route_match {
 	const struct route *route;
-	size_t index;                  /* into the table: metrics label */
-	char param[ROUTER_PARAM_MAX];  /* the placeholder's text, raw */
-	unsigned allow;                /* methods the path accepts (on SEAL_EINVAL) */
+	size_t index;                 /* into the table: metrics label */
+	char param[ROUTER_PARAM_MAX]; /* the placeholder's text, raw */
+	unsigned allow;               /* methods the path accepts (on SEAL_EINVAL) */
 };
 
 /*

@@ -44,11 +44,11 @@ void route_archive_search_impression(struct request *r);
  * object; seal_full adds credit code, version, updated_at, history_count.
  * eng may be NULL (engraver unknown: company "" is written). */
 void routes_write_seal(struct json_writer *w, const struct seal_record *s,
-		       const struct engraver_record *eng, int full);
+                       const struct engraver_record *eng, int full);
 
 /* Look the engraver of s up in txn (zeroed record when missing). */
 void routes_engraver_of(struct registry_txn *txn, const struct seal_record *s,
-			struct engraver_record *eng);
+                        struct engraver_record *eng);
 
 /* Parse r->param (percent-decoded) as a seal code with registry_code_check();
  * on failure answers 400 and returns the error. */

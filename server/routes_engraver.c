@@ -37,7 +37,7 @@
  * too long or not text. */
 static int
 text_field(struct request *r, const struct multipart_part *parts, size_t n, const char *name,
-	   char *out, size_t cap, int required)
+           char *out, size_t cap, int required)
 {
 	const struct multipart_part *p = multipart_find(parts, n, name);
 	char msg[96];
@@ -52,7 +52,7 @@ text_field(struct request *r, const struct multipart_part *parts, size_t n, cons
 	}
 	if (p->len >= cap || memchr(p->data, '\0', p->len)) {
 		snprintf(msg, sizeof(msg), "the field '%s' is too long (at most %zu bytes)", name,
-			 cap - 1);
+		         cap - 1);
 		request_error(r, 400, "bad_text", msg, name);
 		return SEAL_ETEXT;
 	}
@@ -103,24 +103,24 @@ route_register(struct request *r)
 	memset(&in, 0, sizeof(in));
 	if (!request_ctype_is(r, "multipart/form-data")) {
 		request_error(r, 415, "unsupported_media_type",
-			      "send the registration as multipart/form-data", "body");
+		              "send the registration as multipart/form-data", "body");
 		return;
 	}
 	if (multipart_boundary(r->content_type, boundary, sizeof(boundary)) != 0) {
 		request_error(r, 400, "bad_request", "multipart/form-data needs a boundary",
-			      "body");
+		              "body");
 		return;
 	}
 	body = request_body(r, &blen);
 	rc = multipart_parse(body, blen, boundary, REGISTER_IMAGE_MAX, parts, MULTIPART_MAX_PARTS,
-			     &n);
+	                     &n);
 	if (rc == SEAL_ETOOBIG) {
 		request_error(r, 413, "too_big", "a part of the form is too large", "impression");
 		return;
 	}
 	if (rc != 0) {
 		request_error(r, 400, "bad_request", "the multipart body is malformed or truncated",
-			      "body");
+		              "body");
 		return;
 	}
 	if (text_field(r, parts, n, "holder", holder, sizeof(holder), 1) ||
@@ -165,13 +165,13 @@ route_register(struct request *r)
 	}
 	if (auth_scope_allows(&r->actor, in.engraver) != 0) {
 		request_error(r, 403, "forbidden", "that engraver prefix is outside your licence",
-			      "engraver");
+		              "engraver");
 		return;
 	}
 	imp = multipart_find(parts, n, "impression");
 	if (!imp || imp->len == 0) {
 		request_error(r, 400, "invalid", "the reference impression file is required",
-			      "impression");
+		              "impression");
 		return;
 	}
 	rc = image_probe(imp->data, imp->len, &fmt, &w, &h);
@@ -189,8 +189,8 @@ route_register(struct request *r)
 	if (rc != 0) {
 		if (rc == SEAL_ENOSEAL)
 			request_error(r, 422, "no_seal_found",
-				      "no seal impression found in the reference image",
-				      "impression");
+			              "no seal impression found in the reference image",
+			              "impression");
 		else
 			request_fail(r, rc, "impression");
 		goto out;
@@ -206,9 +206,9 @@ route_register(struct request *r)
 		}
 		if (pnglen > SEAL_IMPRESSION_MAX_BYTES) {
 			request_error(r, 413, "too_big",
-				      "the reference impression exceeds 512 KiB as PNG: crop or "
-				      "scale it",
-				      "impression");
+			              "the reference impression exceeds 512 KiB as PNG: crop or "
+			              "scale it",
+			              "impression");
 			goto out;
 		}
 		in.impression = png;
@@ -351,11 +351,11 @@ route_engraver_list(struct request *r)
 	}
 	if (scope[0]) {
 		/* An engraver lists its own prefix (or narrower). */
-		if (prefix[0] && strncmp(prefix, scope, strlen(prefix) < strlen(scope)
-							       ? strlen(prefix)
-							       : strlen(scope)) != 0) {
+		if (prefix[0] &&
+		    strncmp(prefix, scope,
+		            strlen(prefix) < strlen(scope) ? strlen(prefix) : strlen(scope)) != 0) {
 			request_error(r, 403, "forbidden", "that prefix is outside your licence",
-				      "prefix");
+			              "prefix");
 			return;
 		}
 		if (strlen(prefix) < strlen(scope)) {

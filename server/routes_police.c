@@ -156,8 +156,8 @@ route_archive_impression(struct request *r)
 	if (registered_param(r, code, &s) != 0)
 		return;
 	if (registry_seal_impression(r->txn, code, &img) != 0 || img.len == 0) {
-		request_error(r, 404, "not_found", "no reference impression is stored for this seal",
-			      "impression");
+		request_error(r, 404, "not_found",
+		              "no reference impression is stored for this seal", "impression");
 		return;
 	}
 	if (audit(r, "impression", code) != 0)
@@ -181,8 +181,8 @@ route_archive_status(struct request *r)
 	int to, rc;
 
 	if (!request_ctype_is(r, "application/json")) {
-		request_error(r, 415, "unsupported_media_type", "send the change as application/json",
-			      "body");
+		request_error(r, 415, "unsupported_media_type",
+		              "send the change as application/json", "body");
 		return;
 	}
 	if (registered_param(r, code, &s) != 0)
@@ -199,8 +199,8 @@ route_archive_status(struct request *r)
 	to = st && json_is_string(st) ? seal_status_parse(json_string_value(st)) : -1;
 	if (to < 0) {
 		request_error(r, 400, "invalid",
-			      "status must be active, lost, revoked, destroyed or disputed",
-			      "status");
+		              "status must be active, lost, revoked, destroyed or disputed",
+		              "status");
 		goto out;
 	}
 	if (!reason || !json_is_string(reason) || json_string_length(reason) == 0) {
@@ -219,19 +219,18 @@ route_archive_status(struct request *r)
 		request_fail(r, SEAL_ETEXT, "case_ref");
 		goto out;
 	}
-	rc = registry_seal_set_status(r->srv->reg, &r->actor, code, (enum seal_status)to,
-				      json_string_value(reason),
-				      cref && json_is_string(cref) ? json_string_value(cref) : NULL,
-				      &out);
+	rc = registry_seal_set_status(
+	    r->srv->reg, &r->actor, code, (enum seal_status)to, json_string_value(reason),
+	    cref && json_is_string(cref) ? json_string_value(cref) : NULL, &out);
 	if (rc != 0) {
 		request_fail(r, rc == SEAL_ENOTFOUND ? SEAL_ENOT_REGISTERED : rc,
-			     rc == SEAL_ETRANSITION ? "status"
-			     : rc == SEAL_ETEXT     ? "reason"
-						    : NULL);
+		             rc == SEAL_ETRANSITION ? "status"
+		             : rc == SEAL_ETEXT     ? "reason"
+		                                    : NULL);
 		goto out;
 	}
 	log_info("status of %s: %s -> %s by %s", code, seal_status_name((enum seal_status)s.status),
-		 seal_status_name((enum seal_status)out.status), r->actor.name);
+	         seal_status_name((enum seal_status)out.status), r->actor.name);
 	routes_engraver_of(r->txn, &out, &eng);
 	jw_init(&w, r->out);
 	jw_obj_begin(&w);
@@ -295,7 +294,7 @@ route_archive_search(struct request *r)
 		have++;
 	if (have != 1) {
 		request_error(r, 400, "invalid",
-			      "give exactly one of holder, credit_code or engraver", "query");
+		              "give exactly one of holder, credit_code or engraver", "query");
 		return;
 	}
 	rc = request_query(r, "after", after, sizeof(after));
@@ -320,9 +319,10 @@ route_archive_search(struct request *r)
 		if (strlen(eng) == 4 && strspn(eng, "0123456789") == 4 && region_name(eng)) {
 			memcpy(prefix, eng, 5);
 		} else if (code_parse_prefix(eng, prefix) != 0) {
-			request_error(r, 400, "invalid",
-				      "engraver must be a 7-digit engraver prefix or a 4-digit region",
-				      "engraver");
+			request_error(
+			    r, 400, "invalid",
+			    "engraver must be a 7-digit engraver prefix or a 4-digit region",
+			    "engraver");
 			return;
 		}
 	}
@@ -338,14 +338,15 @@ route_archive_search(struct request *r)
 	jw_key(&w, "seals");
 	jw_arr_begin(&w);
 	if (holder[0])
-		rc = registry_seal_find_holder(r->txn, holder, after_holder[0] ? after_holder : NULL,
-					       after[0] ? after : NULL, limit, search_one, &c);
+		rc =
+		    registry_seal_find_holder(r->txn, holder, after_holder[0] ? after_holder : NULL,
+		                              after[0] ? after : NULL, limit, search_one, &c);
 	else if (credit[0])
 		rc = registry_seal_find_credit(r->txn, credit, after[0] ? after : NULL, limit,
-					       search_one, &c);
+		                               search_one, &c);
 	else
 		rc = registry_seal_list(r->txn, prefix, after[0] ? after : NULL, limit, search_one,
-					&c);
+		                        &c);
 	jw_arr_end(&w);
 	jw_key(&w, "next_after");
 	if (c.count == limit)
@@ -438,14 +439,14 @@ route_archive_search_impression(struct request *r)
 	rc = matcher_features(&query, feats, sizeof(feats), &flen);
 	if (rc == SEAL_ENOSEAL) {
 		request_error(r, 422, "no_seal_found", "no seal impression found in the photo",
-			      "image");
+		              "image");
 		goto out;
 	}
 	if (rc == 0)
 		rc = matcher_hash(feats, flen, c->hash);
 	if (rc != 0) {
 		request_error(r, 501, "not_implemented",
-			      "search by impression is not available with this matcher", NULL);
+		              "search by impression is not available with this matcher", NULL);
 		goto out;
 	}
 	if (audit(r, "search-impression", "-") != 0)

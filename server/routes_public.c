@@ -39,7 +39,7 @@
 
 void
 routes_engraver_of(struct registry_txn *txn, const struct seal_record *s,
-		   struct engraver_record *eng)
+                   struct engraver_record *eng)
 {
 	if (registry_engraver_get(txn, s->engraver, eng) != 0)
 		memset(eng, 0, sizeof(*eng));
@@ -47,7 +47,7 @@ routes_engraver_of(struct registry_txn *txn, const struct seal_record *s,
 
 void
 routes_write_seal(struct json_writer *w, const struct seal_record *s,
-		  const struct engraver_record *eng, int full)
+                  const struct engraver_record *eng, int full)
 {
 	char display[16], date[11], iso[21];
 	const char *region = region_name(s->code);
@@ -136,7 +136,7 @@ routes_image_body(struct request *r, const void **data, size_t *len)
 	    request_ctype_is(r, "image/jpg") || request_ctype_is(r, "application/octet-stream")) {
 		if (*len == 0) {
 			request_error(r, 400, "bad_image", "the body is empty: send the image",
-				      "image");
+			              "image");
 			return SEAL_EINVAL;
 		}
 		return 0;
@@ -150,18 +150,18 @@ routes_image_body(struct request *r, const void **data, size_t *len)
 
 		if (multipart_boundary(r->content_type, boundary, sizeof(boundary)) != 0) {
 			request_error(r, 400, "bad_request",
-				      "multipart/form-data needs a boundary parameter", "body");
+			              "multipart/form-data needs a boundary parameter", "body");
 			return SEAL_EINVAL;
 		}
 		rc = multipart_parse(body, *len, boundary, SEAL_UPLOAD_MAX_BYTES, parts,
-				     MULTIPART_MAX_PARTS, &n);
+		                     MULTIPART_MAX_PARTS, &n);
 		if (rc == SEAL_ETOOBIG) {
 			request_error(r, 413, "too_big", "the image part is too large", "image");
 			return rc;
 		}
 		if (rc != 0) {
 			request_error(r, 400, "bad_request",
-				      "the multipart body is malformed or truncated", "body");
+			              "the multipart body is malformed or truncated", "body");
 			return rc;
 		}
 		p = multipart_find(parts, n, "image");
@@ -169,7 +169,7 @@ routes_image_body(struct request *r, const void **data, size_t *len)
 			p = multipart_find(parts, n, "file");
 		if (!p || p->len == 0) {
 			request_error(r, 400, "invalid", "no part named 'image' with the image",
-				      "image");
+			              "image");
 			return SEAL_EINVAL;
 		}
 		*data = p->data;
@@ -177,14 +177,13 @@ routes_image_body(struct request *r, const void **data, size_t *len)
 		return 0;
 	}
 	request_error(r, 415, "unsupported_media_type",
-		      "send the image as image/png, image/jpeg or multipart/form-data", "body");
+	              "send the image as image/png, image/jpeg or multipart/form-data", "body");
 	return SEAL_EINVAL;
 }
 
 /* Decode an uploaded image, answering 400 for bad ones. */
 static int
-decode_upload(struct request *r, const void *data, size_t len, struct image *img,
-	      const char *field)
+decode_upload(struct request *r, const void *data, size_t len, struct image *img, const char *field)
 {
 	int rc = image_decode(data, len, NULL, img);
 
@@ -287,11 +286,11 @@ check_payload(struct request *r, const char *text, size_t n)
 		jw_key(&w, "payload");
 		jw_strn(&w, text, n);
 		jw_kstr(&w, "warning",
-			strcmp(reason, "not_registered") == 0
-				? "this QR code names a code that is not registered: the seal or "
-				  "its label is forged - treat the seal as suspect"
-				: "this QR code's signature is not the registry's: the seal or its "
-				  "label is forged - treat the seal as suspect");
+		        strcmp(reason, "not_registered") == 0
+		            ? "this QR code names a code that is not registered: the seal or "
+		              "its label is forged - treat the seal as suspect"
+		            : "this QR code's signature is not the registry's: the seal or its "
+		              "label is forged - treat the seal as suspect");
 		routes_log_query(r, code, "qr", reason);
 	} else {
 		routes_engraver_of(r->txn, &s, &eng);
@@ -318,7 +317,7 @@ route_qr_check(struct request *r)
 	}
 	if (rc != 0) {
 		request_error(r, 400, "invalid", "payload is malformed or longer than 512 bytes",
-			      "payload");
+		              "payload");
 		return;
 	}
 	check_payload(r, payload, strlen(payload));
@@ -343,8 +342,8 @@ route_verify_qr(struct request *r)
 		if (!p || !json_is_string(p) || json_string_length(p) == 0 ||
 		    json_string_length(p) > SEAL_QR_PAYLOAD_MAX) {
 			request_error(r, 400, "invalid",
-				      "expected {\"payload\": \"<QR text, at most 512 bytes>\"}",
-				      "payload");
+			              "expected {\"payload\": \"<QR text, at most 512 bytes>\"}",
+			              "payload");
 		} else {
 			check_payload(r, json_string_value(p), json_string_length(p));
 		}
@@ -388,7 +387,7 @@ verdict_advice(const struct match_result *m)
 
 static void
 answer_impression(struct request *r, const char *code, const struct seal_record *s,
-		  const struct match_result *m)
+                  const struct match_result *m)
 {
 	struct json_writer w;
 	int found = strcmp(m->reason, "no_seal_found") != 0 && strcmp(m->reason, "no_reference");
@@ -552,7 +551,8 @@ serve_file(struct request *r, const char *rel)
 	struct stat st;
 	int fd;
 
-	if (!r->srv->web_root[0] || webroot_resolve(r->srv->web_root, rel, path, sizeof(path)) != 0) {
+	if (!r->srv->web_root[0] ||
+	    webroot_resolve(r->srv->web_root, rel, path, sizeof(path)) != 0) {
 		request_error(r, 404, "not_found", "no such page", NULL);
 		return;
 	}

@@ -112,13 +112,13 @@ main(int argc, char **argv)
 			crypto_tls_free(tls);
 			if (rc != 0) {
 				fprintf(stderr, "sealregd: TLS certificate %s / key %s: %s\n",
-					cfg.tls_cert, cfg.tls_key, seal_strerror(rc));
+				        cfg.tls_cert, cfg.tls_key, seal_strerror(rc));
 				return 1;
 			}
 		}
 		if (access(cfg.web, R_OK | X_OK) != 0)
 			fprintf(stderr, "sealregd: warning: web directory %s is not readable\n",
-				cfg.web);
+			        cfg.web);
 		config_print(stdout, &cfg);
 		printf("configuration ok\n");
 		return 0;
@@ -148,7 +148,7 @@ main(int argc, char **argv)
 		rc = crypto_tls_server_new(cfg.tls_cert, cfg.tls_key, &srv.tls);
 		if (rc != 0) {
 			fprintf(stderr, "sealregd: TLS certificate %s / key %s: %s\n", cfg.tls_cert,
-				cfg.tls_key, seal_strerror(rc));
+			        cfg.tls_key, seal_strerror(rc));
 			goto out;
 		}
 	}
@@ -158,10 +158,10 @@ main(int argc, char **argv)
 	if (metrics_new(router_count() + 1, srv.nthreads, &srv.metrics) != 0)
 		goto oom;
 	if (workers_new(cfg.workers > 0 ? (unsigned)cfg.workers : cpus(), (unsigned)cfg.queue,
-			http_worker_init, http_worker_fini, &srv, &srv.workers) != 0)
+	                http_worker_init, http_worker_fini, &srv, &srv.workers) != 0)
 		goto oom;
 	if (querylog_new(qlog_sink, srv.reg, QUERYLOG_INTERVAL_MS, QUERYLOG_BATCH,
-			 QUERYLOG_QUEUE_MAX, &srv.qlog) != 0)
+	                 QUERYLOG_QUEUE_MAX, &srv.qlog) != 0)
 		goto oom;
 	if (cfg.warm && pthread_create(&warm_thread, NULL, warm_main, srv.reg) == 0)
 		warm_started = 1;
@@ -169,7 +169,7 @@ main(int argc, char **argv)
 	rc = http_serve(&srv);
 	if (rc != 0) {
 		fprintf(stderr, "sealregd: cannot serve on %s: %s\n", cfg.listen,
-			seal_strerror(rc));
+		        seal_strerror(rc));
 		goto out;
 	}
 	status = 0;

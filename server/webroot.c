@@ -99,22 +99,22 @@ webroot_mime(const char *path)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".htm", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".json", "application/json"},
-		{".png", "image/png"},
-		{".jpg", "image/jpeg"},
-		{".jpeg", "image/jpeg"},
-		{".svg", "image/svg+xml"},
-		{".ico", "image/x-icon"},
-		{".txt", "text/plain; charset=utf-8"},
-		{".yaml", "application/yaml"},
-		{".webmanifest", "application/manifest+json"},
-		{".woff2", "font/woff2"},
-		{".wasm", "application/wasm"},
+	    {".html", "text/html; charset=utf-8"},
+	    {".htm", "text/html; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".json", "application/json"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".jpeg", "image/jpeg"},
+	    {".svg", "image/svg+xml"},
+	    {".ico", "image/x-icon"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".yaml", "application/yaml"},
+	    {".webmanifest", "application/manifest+json"},
+	    {".woff2", "font/woff2"},
+	    {".wasm", "application/wasm"},
 	};
 	const char *dot = strrchr(path, '.');
 

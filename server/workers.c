@@ -63,7 +63,7 @@ worker_main(void *p)
 
 int
 workers_new(unsigned threads, unsigned queue_cap, void *(*init)(void *arg),
-	    void (*fini)(void *state), void *arg, struct workers **out)
+            void (*fini)(void *state), void *arg, struct workers **out)
 {
 	struct workers *w;
 

@@ -25,7 +25,7 @@ typedef void (*worker_fn)(void *job, void *thread_state);
  * runs when the thread ends.  Returns 0, SEAL_EINVAL or SEAL_ENOMEM.
  */
 int workers_new(unsigned threads, unsigned queue_cap, void *(*init)(void *arg),
-		void (*fini)(void *state), void *arg, struct workers **out);
+                void (*fini)(void *state), void *arg, struct workers **out);
 
 /* Queue fn(job, state).  Returns 0, SEAL_EBUSY (queue full; counted as a
  * rejection) or SEAL_EINVAL (the pool is stopping). */

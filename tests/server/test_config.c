@@ -47,8 +47,8 @@ test_defaults_and_args(void **state)
 	assert_int_equal(config_validate(&c, err, sizeof(err)), SEAL_EINVAL); /* no --db */
 
 	assert_int_equal(load(&c, &a, err, 6, "sealregd", "--db", "/tmp/r", "--rate", "2.5",
-			      "--listen=127.0.0.1:0"),
-			 0);
+	                      "--listen=127.0.0.1:0"),
+	                 0);
 	assert_string_equal(c.db, "/tmp/r");
 	assert_true(c.rate > 2.49 && c.rate < 2.51);
 	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
@@ -93,8 +93,7 @@ test_file(void **state)
 	if (!strstr(err, ":2:"))
 		fail_msg("error should give the line number 2, got '%s'", err);
 	unlink(path);
-	assert_int_equal(load(&c, &a, err, 3, "sealregd", "--config", "/nonexistent/x"),
-			 SEAL_EIO);
+	assert_int_equal(load(&c, &a, err, 3, "sealregd", "--config", "/nonexistent/x"), SEAL_EIO);
 }
 
 static void
@@ -135,10 +134,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_and_args),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_listen),
-		cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_defaults_and_args),
+	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_listen),
+	    cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

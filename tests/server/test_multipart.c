@@ -18,25 +18,25 @@
 #include "server/multipart.h"
 
 static const char good[] = "preamble to ignore\r\n"
-			   "--XyZ\r\n"
-			   "Content-Disposition: form-data; name=\"holder\"\r\n"
-			   "\r\n"
-			   "西安市某某有限公司\r\n"
-			   "--XyZ\r\n"
-			   "Content-Disposition: form-data; name=\"impression\"; "
-			   "filename=\"seal.png\"\r\n"
-			   "Content-Type: image/png\r\n"
-			   "\r\n"
-			   "\x89PNG\r\n--X\r\n-- not a boundary\r\n"
-			   "--XyZ--\r\n"
-			   "epilogue";
+                           "--XyZ\r\n"
+                           "Content-Disposition: form-data; name=\"holder\"\r\n"
+                           "\r\n"
+                           "西安市某某有限公司\r\n"
+                           "--XyZ\r\n"
+                           "Content-Disposition: form-data; name=\"impression\"; "
+                           "filename=\"seal.png\"\r\n"
+                           "Content-Type: image/png\r\n"
+                           "\r\n"
+                           "\x89PNG\r\n--X\r\n-- not a boundary\r\n"
+                           "--XyZ--\r\n"
+                           "epilogue";
 
 static void
 expect_rc(int want, int got, const char *what)
 {
 	if (want != got)
 		fail_msg("%s: expected %s (%d), got %s (%d)", what, seal_errname(want), want,
-			 seal_errname(got), got);
+		         seal_errname(got), got);
 }
 
 static void
@@ -48,14 +48,14 @@ test_boundary(void **state)
 	expect_rc(0, multipart_boundary("multipart/form-data; boundary=abc", b, sizeof(b)), "bare");
 	assert_string_equal(b, "abc");
 	expect_rc(0,
-		  multipart_boundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b;c\"", b,
-				     sizeof(b)),
-		  "quoted");
+	          multipart_boundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b;c\"", b,
+	                             sizeof(b)),
+	          "quoted");
 	assert_string_equal(b, "a b;c");
 	expect_rc(SEAL_EINVAL, multipart_boundary("multipart/form-data", b, sizeof(b)), "none");
 	expect_rc(SEAL_EINVAL, multipart_boundary("text/plain; boundary=x", b, sizeof(b)), "type");
-	expect_rc(SEAL_EINVAL, multipart_boundary("multipart/form-data; boundary=\"\"", b, sizeof(b)),
-		  "empty");
+	expect_rc(SEAL_EINVAL,
+	          multipart_boundary("multipart/form-data; boundary=\"\"", b, sizeof(b)), "empty");
 	{
 		char longct[200];
 
@@ -74,9 +74,9 @@ test_good(void **state)
 
 	(void)state;
 	expect_rc(0,
-		  multipart_parse((const uint8_t *)good, sizeof(good) - 1, "XyZ", 1024, parts,
-				  MULTIPART_MAX_PARTS, &n),
-		  "good body");
+	          multipart_parse((const uint8_t *)good, sizeof(good) - 1, "XyZ", 1024, parts,
+	                          MULTIPART_MAX_PARTS, &n),
+	          "good body");
 	assert_int_equal(n, 2);
 	p = multipart_find(parts, n, "holder");
 	assert_non_null(p);
@@ -94,13 +94,15 @@ test_good(void **state)
 static void
 test_lf_only_headers(void **state)
 {
-	static const char body[] = "--b\r\nContent-Disposition: form-data; name=a\n\nvalue\r\n--b--";
+	static const char body[] =
+	    "--b\r\nContent-Disposition: form-data; name=a\n\nvalue\r\n--b--";
 	struct multipart_part parts[4];
 	size_t n = 0;
 
 	(void)state;
-	expect_rc(0, multipart_parse((const uint8_t *)body, sizeof(body) - 1, "b", 64, parts, 4, &n),
-		  "LF headers");
+	expect_rc(0,
+	          multipart_parse((const uint8_t *)body, sizeof(body) - 1, "b", 64, parts, 4, &n),
+	          "LF headers");
 	assert_int_equal(n, 1);
 	assert_string_equal(parts[0].name, "a");
 	assert_int_equal(parts[0].len, 5);
@@ -118,11 +120,11 @@ test_truncated(void **state)
 	for (size_t len = 0; len < full; len++) {
 		size_t n = 0;
 		int rc = multipart_parse((const uint8_t *)good, len, "XyZ", 1024, parts,
-					 MULTIPART_MAX_PARTS, &n);
+		                         MULTIPART_MAX_PARTS, &n);
 
 		if (rc == 0)
 			fail_msg("truncated at %zu of %zu bytes: expected an error, got 0", len,
-				 full);
+			         full);
 	}
 }
 
@@ -134,9 +136,9 @@ test_oversized_part(void **state)
 
 	(void)state;
 	expect_rc(SEAL_ETOOBIG,
-		  multipart_parse((const uint8_t *)good, sizeof(good) - 1, "XyZ", 10, parts,
-				  MULTIPART_MAX_PARTS, &n),
-		  "part over 10 bytes");
+	          multipart_parse((const uint8_t *)good, sizeof(good) - 1, "XyZ", 10, parts,
+	                          MULTIPART_MAX_PARTS, &n),
+	          "part over 10 bytes");
 }
 
 static void
@@ -148,32 +150,32 @@ test_too_many_parts(void **state)
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
-		len += (size_t)snprintf(body + len, sizeof(body) - len,
-					"--q\r\nContent-Disposition: form-data; name=\"f%d\"\r\n\r\nv\r\n",
-					i);
+		len += (size_t)snprintf(
+		    body + len, sizeof(body) - len,
+		    "--q\r\nContent-Disposition: form-data; name=\"f%d\"\r\n\r\nv\r\n", i);
 	len += (size_t)snprintf(body + len, sizeof(body) - len, "--q--\r\n");
 	expect_rc(SEAL_ETOOBIG, multipart_parse((const uint8_t *)body, len, "q", 64, parts, 3, &n),
-		  "4 parts into 3 slots");
+	          "4 parts into 3 slots");
 }
 
 static void
 test_malformed(void **state)
 {
 	static const char *bad[] = {
-		"no delimiter at all",
-		"--b\r\nContent-Type: text/plain\r\n\r\nno name\r\n--b--",
-		"--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--",
-		"--bX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--",
-		"--b\r\nContent-Disposition: form-data; name=\"unterminated\r\n\r\nx\r\n--b--",
-		"--b\r\nbroken header line\r\n\r\nx\r\n--b--",
+	    "no delimiter at all",
+	    "--b\r\nContent-Type: text/plain\r\n\r\nno name\r\n--b--",
+	    "--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--",
+	    "--bX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--",
+	    "--b\r\nContent-Disposition: form-data; name=\"unterminated\r\n\r\nx\r\n--b--",
+	    "--b\r\nbroken header line\r\n\r\nx\r\n--b--",
 	};
 	struct multipart_part parts[4];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t n = 0;
-		int rc = multipart_parse((const uint8_t *)bad[i], strlen(bad[i]), "b", 64, parts, 4,
-					 &n);
+		int rc =
+		    multipart_parse((const uint8_t *)bad[i], strlen(bad[i]), "b", 64, parts, 4, &n);
 
 		if (rc == 0)
 			fail_msg("malformed body %zu: expected an error, got 0", i);
@@ -184,10 +186,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_boundary),     cmocka_unit_test(test_good),
-		cmocka_unit_test(test_lf_only_headers), cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_oversized_part), cmocka_unit_test(test_too_many_parts),
-		cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_boundary),        cmocka_unit_test(test_good),
+	    cmocka_unit_test(test_lf_only_headers), cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_oversized_part),  cmocka_unit_test(test_too_many_parts),
+	    cmocka_unit_test(test_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

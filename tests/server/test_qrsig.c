@@ -50,7 +50,7 @@ test_round_trip_and_forgery(void **state)
 	assert_int_equal(qrsig_sign(key, "6101001000123", T0, sig), 0);
 	assert_int_equal(strlen(sig), QRSIG_B64_LEN);
 	assert_int_equal(qrsig_url("seals.example.gov.cn", "6101001000123", sig, url, sizeof(url)),
-			 0);
+	                 0);
 	assert_int_equal(qrsig_parse(url, strlen(url), host, code, psig), 0);
 	assert_string_equal(host, "seals.example.gov.cn");
 	assert_string_equal(code, "6101001000123");
@@ -118,7 +118,7 @@ test_parse_shapes(void **state)
 	BAD("https:///q/6101001000123.%s");
 	BAD("WIFI:S:x;%s");
 	assert_int_equal(qrsig_parse("https://h/q/6101001000123.AAA", 29, host, code, sig),
-			 SEAL_EINVAL);
+	                 SEAL_EINVAL);
 	assert_string_equal(code, "");
 }
 
@@ -126,9 +126,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_message),
-		cmocka_unit_test(test_round_trip_and_forgery),
-		cmocka_unit_test(test_parse_shapes),
+	    cmocka_unit_test(test_message),
+	    cmocka_unit_test(test_round_trip_and_forgery),
+	    cmocka_unit_test(test_parse_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

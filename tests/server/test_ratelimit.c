@@ -30,7 +30,8 @@ test_burst_then_refuse(void **state)
 	assert_int_equal(ratelimit_new(2.0, 5, 64, &rl), 0);
 	for (int i = 0; i < 5; i++)
 		if (ratelimit_take(rl, "1.2.3.4", 7, t, &retry) != 0)
-			fail_msg("request %d of a burst of 5: expected allowed, got refused", i + 1);
+			fail_msg("request %d of a burst of 5: expected allowed, got refused",
+			         i + 1);
 	assert_int_equal(ratelimit_take(rl, "1.2.3.4", 7, t, &retry), SEAL_EBUSY);
 	if (retry != 1)
 		fail_msg("Retry-After at 2/s: expected 1 s, got %u", retry);
@@ -109,11 +110,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_burst_then_refuse),
-		cmocka_unit_test(test_slow_rate_retry_after),
-		cmocka_unit_test(test_clients_independent),
-		cmocka_unit_test(test_bounded_table),
-		cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_burst_then_refuse),
+	    cmocka_unit_test(test_slow_rate_retry_after),
+	    cmocka_unit_test(test_clients_independent),
+	    cmocka_unit_test(test_bounded_table),
+	    cmocka_unit_test(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

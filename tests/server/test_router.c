@@ -44,10 +44,10 @@ test_match(void **state)
 	expect_route("/v1/seals/6101001000123", ROUTER_M_HEAD, "/v1/seals/{code}", "6101001000123");
 	expect_route("/v1/seals", ROUTER_M_POST, "/v1/seals", "");
 	expect_route("/v1/seals/x/qr.png", ROUTER_M_GET, "/v1/seals/{code}/qr.png", "x");
-	expect_route("/v1/archive/search/impression", ROUTER_M_POST, "/v1/archive/search/impression",
-		     "");
+	expect_route("/v1/archive/search/impression", ROUTER_M_POST,
+	             "/v1/archive/search/impression", "");
 	expect_route("/v1/archive/6101001000123/status", ROUTER_M_POST, "/v1/archive/{code}/status",
-		     "6101001000123");
+	             "6101001000123");
 	expect_route("/static/css/site.css", ROUTER_M_GET, "/static/{path*}", "css/site.css");
 	expect_route("/q/6101001000123.abc", ROUTER_M_GET, "/q/{qr}", "6101001000123.abc");
 	expect_route("/", ROUTER_M_GET, "/", "");
@@ -111,10 +111,11 @@ read_doc(struct doc_path *out, size_t max)
 			break;
 		if (strncmp(line, "  /", 3) == 0 && line[len - 1] == ':' && n < max) {
 			memset(&out[n], 0, sizeof(out[n]));
-			snprintf(out[n].path, sizeof(out[n].path), "%.*s", (int)(len - 3), line + 2);
+			snprintf(out[n].path, sizeof(out[n].path), "%.*s", (int)(len - 3),
+			         line + 2);
 			n++;
 		} else if (n > 0 && strncmp(line, "    ", 4) == 0 && line[4] != ' ' &&
-			   line[len - 1] == ':') {
+		           line[len - 1] == ':') {
 			char m[16];
 
 			snprintf(m, sizeof(m), "%.*s", (int)(len - 5), line + 4);
@@ -166,22 +167,22 @@ test_openapi_agrees(void **state)
 			fail_msg("route %s is served but not in docs/openapi.yaml", r->pattern);
 		if (doc[j].methods != r->methods)
 			fail_msg("route %s: methods 0x%x served, 0x%x documented", r->pattern,
-				 r->methods, doc[j].methods);
+			         r->methods, doc[j].methods);
 		doc[j].seen = 1;
 	}
 	for (size_t j = 0; j < n; j++)
 		if (!doc[j].seen)
 			fail_msg("docs/openapi.yaml documents %s, which the daemon does not serve",
-				 doc[j].path);
+			         doc[j].path);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_long_param),
-		cmocka_unit_test(test_openapi_agrees),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_long_param),
+	    cmocka_unit_test(test_openapi_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,7 +77,7 @@ expect(const char *rel, int want)
 
 	if (rc != want)
 		fail_msg("resolve '%s': expected %s, got %s (%s)", rel, seal_errname(want),
-			 seal_errname(rc), out);
+		         seal_errname(rc), out);
 	if (rc == 0 && strncmp(out, root, strlen(root)) != 0)
 		fail_msg("resolve '%s': %s is outside %s", rel, out, root);
 }
@@ -138,10 +138,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_inside),
-		cmocka_unit_test(test_outside),
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_mime),
+	    cmocka_unit_test(test_inside),
+	    cmocka_unit_test(test_outside),
+	    cmocka_unit_test(test_decode),
+	    cmocka_unit_test(test_mime),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
