@@ -456,6 +456,7 @@ main(int argc, char **argv)
 	unsigned long n = 1000000, m = 1000000, k = 20000, k_sync = 2000, rounds = 3;
 	int c;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they come, also in a pipe */
 	snprintf(dir, sizeof dir, "%s/bench-registry", build && *build ? build : "build");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end = NULL;
