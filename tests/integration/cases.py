@@ -1247,6 +1247,62 @@ def test_queue_full_and_sighup(ctx):
         eq(d.stop(), 0, "small-queue daemon's exit status after SIGTERM")
 
 
+def test_connection_limits(ctx):
+    """Oversized headers are refused; a client that stops mid-request and an
+    idle keep-alive connection are closed after --timeout."""
+    import socket
+    db = ctx.path("rate-db")
+    if not os.path.exists(db):
+        ctx.tools.demo(db, ctx.path("rate-tokens.txt"))
+    d = ctx.new_daemon("limits", db, ["--rate", "0", "--timeout", "2", "--threads", "1"])
+    d.start()
+    try:
+        head = (b"GET /v1/keys HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + b"a" * 20000
+                + b"\r\n\r\n")
+        r = raw_exchange(d.port, head, timeout=60)
+        if r is not None:
+            check(400 <= r.status < 500, "20 KB of headers: expected a 4xx, got %d" % r.status)
+            if not r.header("content-type", "").startswith("application/json"):
+                ctx.notes.append("20 KB headers: %d %s (libevent's page, not the JSON error)"
+                                 % (r.status, r.header("content-type")))
+        # Stalled mid-headers: the daemon closes the connection.
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=60)
+        try:
+            s.sendall(b"GET /v1/keys HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            t0 = time.monotonic()
+            try:
+                data = s.recv(4096)
+            except ConnectionResetError:
+                data = b""
+            check(not data.startswith(b"HTTP/1.1 2"), "a stalled request was answered 2xx")
+            check(time.monotonic() - t0 < 50, "a stalled request kept its connection for 50 s "
+                  "with --timeout 2")
+        finally:
+            s.close()
+        # Idle keep-alive connection: closed by the daemon.
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        try:
+            r = request(d.port, "GET", "/healthz", conn=conn)
+            expect_status(r, 200)
+            closed = False
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and not closed:
+                time.sleep(1)
+                try:
+                    peek = conn.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                    closed = peek == b""
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed = True
+            check(closed, "an idle keep-alive connection stayed open 40 s with --timeout 2")
+        finally:
+            conn.close()
+        expect_status(d.get("/healthz"), 200)
+    finally:
+        eq(d.stop(), 0, "limits daemon's exit status after SIGTERM")
+
+
 def test_tls(ctx):
     import ssl
     if shutil.which("openssl") is None:
@@ -1447,6 +1503,7 @@ TESTS = [
     ("pages", test_pages),
     ("rate_limit", test_rate_limit),
     ("queue_full_and_sighup", test_queue_full_and_sighup),
+    ("connection_limits", test_connection_limits),
     ("tls", test_tls),
     ("sigterm_under_load", test_sigterm_under_load),
     ("shutdown_and_logs", test_shutdown_and_logs),
