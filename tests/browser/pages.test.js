@@ -314,6 +314,19 @@ async function main() {
 			await shot(eng, 'engraver-registered');
 		});
 
+		await test('engraver: an image without a seal is refused next to the file input', async () => {
+			const rec = await (await api('/v1/archive/' + ACTIVE, demo.tokens.police)).json();
+			await eng.fill('#holder', '西安市无印测试有限公司');
+			await eng.fill('#credit_code', rec.seal.credit_code);
+			await eng.setInputFiles('#impression', path.join(TMP, 'qr.png'));
+			await eng.click('#reg-btn');
+			const fe = eng.locator('.field-error[data-for=impression]');
+			await fe.waitFor({timeout: 30000});
+			const t = await fe.innerText();
+			assert(t.includes('未找到印章'), 'expected the no-seal explanation, got: ' + t);
+			await eng.locator('#register').screenshot({path: path.join(SHOTS, 'engraver-no-seal.png')});
+		});
+
 		await test('engraver: print shows only the QR and its code', async () => {
 			await eng.emulateMedia({media: 'print'});
 			const vis = await eng.evaluate(() => ({
