@@ -414,6 +414,21 @@ async function main() {
 		});
 
 		const pol = await newPage();
+		await test('police: a bad token and an engraver token are refused with the API\'s reason', async () => {
+			await pol.goto(base + '/police?page_size=2');
+			await pol.fill('#token', 'sr_' + 'x'.repeat(43));
+			await pol.click('#token-form button[type=submit]');
+			await pol.fill('#arch-code', ACTIVE);
+			await pol.click('#arch-btn');
+			await pol.locator('#arch-result [data-error=unauthorized]').waitFor();
+			await pol.fill('#token', demo.tokens.engraver);
+			await pol.click('#token-form button[type=submit]');
+			await pol.click('#arch-btn');
+			await pol.locator('#arch-result [data-error=forbidden]').waitFor();
+			await pol.click('#token-forget');
+			assert(await pol.evaluate(() => sessionStorage.length) === 0, 'Forget left the token in sessionStorage');
+		});
+
 		await test('police: archive shows record, history, verification log and reference impression', async () => {
 			await pol.goto(base + '/police?page_size=2');
 			await pol.fill('#token', demo.tokens.police);
