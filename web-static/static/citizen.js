@@ -18,8 +18,9 @@
 			el('strong', {}, el('span', {class: 'icon', 'aria-hidden': 'true'}, s.icon),
 				'状态：' + s.zh + ' ', el('span', {lang: 'en'}, '/ Status: ' + s.en)),
 			el('p', {}, s.advice),
-			el('p', {lang: 'en', class: 'small'}, s.adviceEn),
-			seal.advice ? el('p', {class: 'small api-advice', lang: 'en'}, seal.advice) : null);
+			/* The registry's own advice when it gives one, else ours. */
+			seal.advice ? el('p', {class: 'small api-advice', lang: 'en'}, seal.advice) :
+				el('p', {lang: 'en', class: 'small'}, s.adviceEn));
 		const region = seal.region ? seal.region.name + '（' + seal.region.code + '）' : '';
 		const eng = seal.engraver ?
 			[seal.engraver.company || '', ' ', el('span', {class: 'mono muted'}, seal.engraver.prefix || '')] : '';
