@@ -1067,6 +1067,71 @@ def server_routes():
     return out
 
 
+def openapi_responses():
+    """{(METHOD, path): set of documented status strings} from docs/openapi.yaml."""
+    out = {}
+    cur = method = None
+    in_paths = in_responses = False
+    with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("paths:"):
+                in_paths = True
+                continue
+            if not in_paths:
+                continue
+            if line and not line.startswith(" ") and not line.startswith("#"):
+                break
+            m = re.match(r"^  (/[^:]*):\s*$", line)
+            if m:
+                cur, method = m.group(1), None
+                continue
+            m = re.match(r"^    (get|put|post|delete|patch|head|options):\s*$", line)
+            if m and cur:
+                method = m.group(1).upper()
+                out[(method, cur)] = set()
+                in_responses = False
+                continue
+            if re.match(r"^      responses:\s*$", line):
+                in_responses = True
+                continue
+            if re.match(r"^      \S", line):
+                in_responses = False
+            m = re.match(r'^        "?(\d{3})"?:', line)
+            if m and in_responses and method:
+                out[(method, cur)].add(m.group(1))
+    return out
+
+
+def test_openapi_statuses(ctx):
+    """Every status a route answered in this run is documented for that route
+    (405 and the 404 route_not_found of unknown paths are global)."""
+    from harness import OBSERVED
+    doc = openapi_responses()
+    pats = []
+    for (method, path), statuses in doc.items():
+        rx = re.escape(path)
+        rx = re.sub(r"\\\{path\\\}", ".+", rx)
+        rx = re.sub(r"\\\{\w+\\\}", "[^/]+", rx)
+        pats.append((method, re.compile("^" + rx + "$"), path, statuses))
+    undocumented = {}
+    for method, full, status in OBSERVED:
+        path = full.split("?")[0]
+        if status == 405:
+            continue
+        m = "GET" if method == "HEAD" else method
+        hits = [(p, st) for mm, rx, p, st in pats if mm == m and rx.match(path)]
+        if not hits:
+            continue  # an unknown route or method: checked elsewhere
+        # The most specific pattern: the fewest placeholders.
+        p, st = min(hits, key=lambda h: h[0].count("{"))
+        if str(status) not in st:
+            undocumented.setdefault((m, p, status), full)
+    check(not undocumented, "statuses answered but not documented in docs/openapi.yaml:"
+          + "".join("\n    %s %s -> %d (e.g. %s)" % (k[0], k[1], k[2], snippet(v, 80))
+                    for k, v in sorted(undocumented.items())))
+
+
 def sample_path(path, ctx):
     code = "6101001000001"
     p = path.replace("{code}", code).replace("{qr}", code + "." + "A" * 86)
@@ -1510,5 +1575,6 @@ TESTS = [
     ("connection_limits", test_connection_limits),
     ("tls", test_tls),
     ("sigterm_under_load", test_sigterm_under_load),
+    ("openapi_statuses", test_openapi_statuses),
     ("shutdown_and_logs", test_shutdown_and_logs),
 ]

@@ -123,6 +123,11 @@ def expect_error(resp, status, code, field=None):
     return err
 
 
+# Every (method, path, status) seen, for the check that each status a route
+# answered is documented for it in docs/openapi.yaml.
+OBSERVED = []
+
+
 def request(port, method, path, body=None, headers=None, token=None, timeout=HTTP_TIMEOUT,
             conn=None):
     """One HTTP request on a fresh connection (or on conn when given)."""
@@ -137,6 +142,7 @@ def request(port, method, path, body=None, headers=None, token=None, timeout=HTT
         r = conn.getresponse()
         data = r.read()
         heads = {k.lower(): v for k, v in r.getheaders()}
+        OBSERVED.append((method, path, r.status))
         return Response(method, path, r.status, r.reason, heads, data)
     finally:
         if own:
