@@ -523,7 +523,7 @@ on_request(struct evhttp_request *ev, void *arg)
 
 		if (conn)
 			evhttp_connection_get_peer(conn, &addr, &port);
-		snprintf(r->client_ip, sizeof(r->client_ip), "%s", addr ? addr : "");
+		request_copy(r->client_ip, sizeof(r->client_ip), addr);
 	}
 	if (r->route->access == ACCESS_PUBLIC) {
 		unsigned retry = 1;
@@ -556,7 +556,7 @@ on_request(struct evhttp_request *ev, void *arg)
 			goto answer;
 		}
 		if (ct)
-			snprintf(r->content_type, sizeof(r->content_type), "%s", ct);
+			request_copy(r->content_type, sizeof(r->content_type), ct);
 	}
 
 	if (auth_needs_token(r->route->access)) {
@@ -666,7 +666,17 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	io->srv = srv;
 	io->id = id;
 	io->fd = fd;
-	io->base = event_base_new();
+	{
+		/* The changelist folds evhttp's per-request disable/enable of
+		 * reading and writing into at most one epoll_ctl per loop. */
+		struct event_config *ec = event_config_new();
+
+		if (!ec)
+			return SEAL_ENOMEM;
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		io->base = event_base_new_with_config(ec);
+		event_config_free(ec);
+	}
 	if (!io->base)
 		return SEAL_ENOMEM;
 	io->http = evhttp_new(io->base);

@@ -189,26 +189,78 @@ request_json(struct request *r, int status)
 	r->ctype = "application/json";
 }
 
-void
-request_time_iso(int64_t unix_seconds, char out[21])
+/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm): no
+ * gmtime_r() or strftime() on the lookup path. */
+static void
+civil(int64_t days, int *y, int *m, int *d)
 {
-	time_t t = (time_t)unix_seconds;
-	struct tm tm;
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void
+digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
 }
 
 void
 request_date(int64_t unix_seconds, char out[11])
 {
-	time_t t = (time_t)unix_seconds;
-	struct tm tm;
+	int64_t days = unix_seconds >= 0 ? unix_seconds / 86400 : (unix_seconds - 86399) / 86400;
+	int y, m, d;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, 11, "%Y-%m-%d", &tm) == 0)
-		out[0] = '\0';
+	civil(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		memcpy(out, "0000-00-00", 11);
+		return;
+	}
+	digits(out, y, 4);
+	out[4] = '-';
+	digits(out + 5, m, 2);
+	out[7] = '-';
+	digits(out + 8, d, 2);
+	out[10] = '\0';
+}
+
+void
+request_time_iso(int64_t unix_seconds, char out[21])
+{
+	int64_t days = unix_seconds >= 0 ? unix_seconds / 86400 : (unix_seconds - 86399) / 86400;
+	int64_t rem = unix_seconds - days * 86400;
+
+	request_date(unix_seconds, out);
+	out[10] = 'T';
+	digits(out + 11, (int)(rem / 3600), 2);
+	out[13] = ':';
+	digits(out + 14, (int)(rem / 60 % 60), 2);
+	out[16] = ':';
+	digits(out + 17, (int)(rem % 60), 2);
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+size_t
+request_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n;
+
+	if (cap == 0)
+		return 0;
+	n = src ? strnlen(src, cap - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return n;
 }
 
 uint64_t

@@ -100,6 +100,10 @@ void request_json(struct request *r, int status);
 void request_time_iso(int64_t unix_seconds, char out[21]);
 void request_date(int64_t unix_seconds, char out[11]);
 
+/* Copy src into dst (cap bytes, NUL-terminated), truncating; returns the
+ * length copied.  For fixed fields on hot paths (no printf). */
+size_t request_copy(char *dst, size_t cap, const char *src);
+
 /* Monotonic and wall-clock nanoseconds. */
 uint64_t request_now_ns(void);
 int64_t request_wall_ns(void);

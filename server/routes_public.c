@@ -114,14 +114,14 @@ routes_log_query(struct request *r, const char *code, const char *route, const c
 	struct query_record q;
 
 	memset(&q, 0, sizeof(q));
-	snprintf(q.code, sizeof(q.code), "%s", code);
+	request_copy(q.code, sizeof(q.code), code);
 	q.time_ns = request_wall_ns();
-	snprintf(q.route, sizeof(q.route), "%s", route);
-	snprintf(q.result, sizeof(q.result), "%s", result);
+	request_copy(q.route, sizeof(q.route), route);
+	request_copy(q.result, sizeof(q.result), result);
 	if (r->authed)
-		snprintf(q.client, sizeof(q.client), "%s", r->actor.name);
+		request_copy(q.client, sizeof(q.client), r->actor.name);
 	else
-		snprintf(q.client, sizeof(q.client), "%s", r->client);
+		request_copy(q.client, sizeof(q.client), r->client);
 	if (r->srv->qlog)
 		(void)querylog_push(r->srv->qlog, &q);
 }
