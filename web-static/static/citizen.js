@@ -263,7 +263,9 @@
 		$('qr-file').addEventListener('change', (e) => {
 			const file = e.target.files && e.target.files[0];
 			if (file)
-				checkQrFile(file);
+				checkQrFile(file).finally(() => {
+					e.target.value = '';   /* picking the same photo again re-checks it */
+				});
 		});
 		$('imp-form').addEventListener('submit', (e) => {
 			e.preventDefault();
