@@ -57,7 +57,7 @@ static const struct option_row rows[] = {
     STR(log_level, "info", "LEVEL", "error, warn, info or debug"),
     NUM(access_log, OPT_BOOL, 0, 1, "1", "0|1", "one log line per request"),
     NUM(timeout, OPT_INT, 1, 3600, "30", "SEC", "request read/write and keep-alive timeout"),
-    NUM(warm, OPT_BOOL, 0, 1, "0", "0|1",
+    NUM(warm, OPT_BOOL, 0, 1, "1", "0|1",
         "fault the registry map into memory at start (background)"),
     STR(tls_cert, "", "FILE", "TLS certificate (PEM); needs --tls-key"),
     STR(tls_key, "", "FILE", "TLS private key (PEM)"),
