@@ -6,13 +6,16 @@
  * Each command is a row of COMMANDS: its words, its usage text and its
  * handler, which parses its own options with getopt_long.  Exit codes:
  * 0 success, 1 the operation failed (message on stderr), 2 usage error.
- * It lives in import/ rather than registry/ because `seal register`
- * computes the matcher's features, and registry/ must not see verify/.
+ * It lives in import/ rather than registry/ because `seal register` and
+ * `features rebuild` compute the matcher's features, and registry/ must
+ * not see verify/.
  */
 #include "common/encode.h"
 #include "common/errors.h"
 #include "import/intake.h"
 #include "registry/registry.h"
+#include "verify/image.h"
+#include "verify/matcher.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -659,6 +662,90 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+struct rebuild {
+	struct ctl *ctl;
+	size_t done, changed, failed;
+};
+
+/* Recompute one seal's features from its stored impression. */
+static int
+rebuild_one(const struct seal_record *s, void *arg)
+{
+	struct rebuild *rb = arg;
+	struct registry_txn *txn;
+	struct registry_blob png = {0}, old = {0};
+	struct image img = {0};
+	uint8_t feat[SEAL_FEATURES_MAX_BYTES];
+	size_t len = 0;
+	int rc, same = 0;
+
+	rc = registry_read_begin(rb->ctl->reg, &txn);
+	if (rc == 0)
+		rc = registry_seal_impression(txn, s->code, &png);
+	if (rc == 0)
+		rc = image_decode(png.data, png.len, NULL, &img);
+	if (rc == 0)
+		rc = matcher_features(&img, feat, sizeof feat, &len);
+	if (rc == 0 && registry_seal_features(txn, s->code, &old) == 0)
+		same = old.len == len && memcmp(old.data, feat, len) == 0;
+	registry_read_end(txn);
+	image_fini(&img);
+	rb->done++;
+	if (rc == 0 && !same) {
+		rc = registry_seal_set_features(rb->ctl->reg, &rb->ctl->actor, s->code, feat, len);
+		if (rc == 0)
+			rb->changed++;
+	}
+	if (rc != 0) {
+		rb->failed++;
+		fprintf(stderr, "sealctl: %s: %s\n", s->code, seal_strerror(rc));
+	}
+	return 0;
+}
+
+static int
+collect_code(const struct seal_record *s, void *arg)
+{
+	struct seal_record **next = arg;
+
+	*(*next)++ = *s;
+	return 0;
+}
+
+static int
+cmd_features_rebuild(struct ctl *ctl, int argc, char **argv)
+{
+	const struct command *cmd = find_command("features", "rebuild");
+	struct option spec[] = {{"prefix", 1, 0, 0}, {0}};
+	const char *v[1] = {0};
+	struct rebuild rb = {ctl, 0, 0, 0};
+	struct registry_txn *txn;
+	struct registry_stats st;
+	struct seal_record *all = NULL, *next;
+	int rc = parse_opts(ctl, cmd, argc, argv, spec, v);
+
+	if (rc != 0 || (rc = open_registry(ctl, 0)) != 0)
+		return rc;
+	/* Take the list from one snapshot, then update seal by seal. */
+	rc = registry_read_begin(ctl->reg, &txn);
+	if (rc == 0)
+		rc = registry_stats(txn, &st);
+	if (rc == 0 && (all = calloc(st.seals + 1, sizeof *all)) == NULL)
+		rc = SEAL_ENOMEM;
+	next = all;
+	if (rc == 0)
+		rc = registry_seal_list(txn, v[0] ? v[0] : "", NULL, st.seals, collect_code, &next);
+	registry_read_end(txn);
+	for (struct seal_record *s = all; rc == 0 && s < next; s++)
+		rebuild_one(s, &rb);
+	free(all);
+	if (rc != 0)
+		return fail(rc, "features rebuild");
+	printf("%zu seals checked, %zu features rewritten, %zu failed\n", rb.done, rb.changed,
+	       rb.failed);
+	return rb.failed ? 1 : 0;
+}
+
 static const struct command COMMANDS[] = {
     {"init", NULL, "init", cmd_init},
     {"engraver", "add", "engraver add --region RRRR --number EEE --name NAME --licence NO",
@@ -678,6 +765,7 @@ static const struct command COMMANDS[] = {
     {"seal", "show", "seal show CODE [--json]", cmd_seal_show},
     {"seal", "history", "seal history CODE", cmd_seal_history},
     {"seal", "status", "seal status CODE --set STATUS --reason TEXT [--case REF]", cmd_seal_status},
+    {"features", "rebuild", "features rebuild [--prefix DIGITS]", cmd_features_rebuild},
     {"audit", "verify", "audit verify", cmd_audit_verify},
     {"backup", NULL, "backup DEST", cmd_backup},
     {"stats", NULL, "stats [--json]", cmd_stats},
