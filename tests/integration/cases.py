@@ -1368,6 +1368,43 @@ def test_connection_limits(ctx):
         eq(d.stop(), 0, "limits daemon's exit status after SIGTERM")
 
 
+def test_suspended_engraver(ctx):
+    """A suspended engraver cannot register (403, nothing written); its
+    existing seals still answer; reinstated, it registers again."""
+    db = ctx.path("rate-db")
+    if not os.path.exists(db):
+        ctx.tools.demo(db, ctx.path("rate-tokens.txt"))
+    tok = parse_tokens(ctx.path("rate-tokens.txt"))
+    d = ctx.new_daemon("suspend", db, ["--rate", "0", "--threads", "1"])
+    d.start()
+    try:
+        ctx.tools.sealctl(db, "engraver", "suspend", "3101001", as_json=False)
+        before = d.settle()
+        r = ctx.register(tok["engraver"]["3101001"], {"credit_code": credit_code("310100", 77),
+                                                      "holder": "上海市集成测试有限公司"},
+                         daemon=d)
+        expect_error(r, 403, ("engraver_suspended", "forbidden"))
+        r = ctx.register(tok["admin"], {"credit_code": credit_code("310100", 78),
+                                        "holder": "上海市集成测试有限公司", "engraver": "3101001"},
+                         daemon=d)
+        expect_error(r, 403, ("engraver_suspended", "forbidden"))
+        after = d.settle()
+        diff = diff_stats(before, after)
+        check(not diff, "refused registrations changed the registry: %s" % "; ".join(diff))
+        doc = expect_json(d.get("/v1/seals/3101001000001"))
+        check_seal_public(doc, "3101001000001", "lookup of a suspended engraver's seal")
+        if "status" in doc["engraver"]:
+            eq(doc["engraver"]["status"], "suspended", "engraver.status in the lookup")
+        ctx.tools.sealctl(db, "engraver", "reinstate", "3101001", as_json=False)
+        r = ctx.register(tok["engraver"]["3101001"], {"credit_code": credit_code("310100", 79),
+                                                      "holder": "上海市集成测试有限公司"},
+                         daemon=d)
+        doc = expect_json(r, 201)
+        check(doc["seal"]["code"].startswith("3101001"), "code %r" % doc["seal"]["code"])
+    finally:
+        eq(d.stop(), 0, "suspend daemon's exit status after SIGTERM")
+
+
 def test_tls(ctx):
     import ssl
     if shutil.which("openssl") is None:
@@ -1573,6 +1610,7 @@ TESTS = [
     ("rate_limit", test_rate_limit),
     ("queue_full_and_sighup", test_queue_full_and_sighup),
     ("connection_limits", test_connection_limits),
+    ("suspended_engraver", test_suspended_engraver),
     ("tls", test_tls),
     ("sigterm_under_load", test_sigterm_under_load),
     ("openapi_statuses", test_openapi_statuses),
