@@ -320,6 +320,63 @@ test_audit_and_backup(void **state)
 	expect_exit(fx, 0, run(fx, "audit", "verify", NULL), "audit verify, restored");
 }
 
+/* A registry made with --map-size 1 MiB fills up after a few large
+ * impressions: sealctl says "raise --map-size", exits 1, and nothing of the
+ * failed registration remains; a larger --map-size then goes on with the
+ * next serial. */
+static void
+test_map_full(void **state)
+{
+	struct fx *fx = *state;
+	char png_path[REGFIX_PATH_MAX + 16], credit[SEAL_CREDIT_LEN + 1], want[64];
+	int ok = 0, rc = 0;
+
+	regfix_credit_code("610100", 9, credit);
+	snprintf(png_path, sizeof png_path, "%s/noisy.png", fx->dir);
+	expect_exit(fx, 0, run(fx, "--map-size", "1048576", "init", NULL), "init 1 MiB");
+	expect_exit(fx, 0,
+	            run(fx, "engraver", "add", "--region", "6101", "--number", "001", "--name",
+	                "刻章厂", "--licence", "L1", NULL),
+	            "engraver add");
+	for (int i = 0; i < 12; i++) {
+		uint8_t *png;
+		size_t len;
+		FILE *f;
+
+		regfix_png_noisy(400, 1u + (unsigned)i, &png, &len);
+		f = fopen(png_path, "wb");
+		if (f == NULL || fwrite(png, 1, len, f) != len || fclose(f) != 0)
+			fail_msg("write %s: expected %zu bytes written", png_path, len);
+		free(png);
+		if (len < 150 * 1024 || len > SEAL_IMPRESSION_MAX_BYTES)
+			fail_msg("noisy PNG: expected 150 KiB to %d bytes, got %zu",
+			         SEAL_IMPRESSION_MAX_BYTES, len);
+		rc = run(fx, "seal", "register", "--engraver", "6101001", "--holder", "满库公司",
+		         "--credit-code", credit, "--type", "公章", "--shape", "round",
+		         "--impression", png_path, NULL);
+		if (rc != 0)
+			break;
+		ok++;
+	}
+	expect_exit(fx, 1, rc, "seal register into a full registry");
+	expect_in(fx->err, "raise --map-size", "seal register into a full registry");
+	if (ok < 1)
+		fail_msg("1 MiB registry: expected at least one large impression to fit, got %d",
+		         ok);
+	expect_exit(fx, 0, run(fx, "--json", "stats", NULL), "stats");
+	snprintf(want, sizeof want, "\"seals\": %d,", ok);
+	expect_in(fx->out, want, "stats after map full");
+	expect_exit(fx, 0, run(fx, "audit", "verify", NULL), "audit verify after map full");
+	expect_exit(fx, 0,
+	            run(fx, "--map-size", "8388608", "seal", "register", "--engraver", "6101001",
+	                "--holder", "满库公司", "--credit-code", credit, "--type", "公章",
+	                "--shape", "round", "--impression", png_path, NULL),
+	            "seal register with --map-size 8 MiB");
+	snprintf(want, sizeof want, "6101001%06d\n", ok + 1);
+	if (strcmp(fx->out, want) != 0)
+		fail_msg("after raising the map: expected %s(no gap), got %s", want, fx->out);
+}
+
 int
 main(void)
 {
@@ -327,6 +384,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_and_backup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,8 +132,8 @@ in_polygon(const double *px, const double *py, int n, double x, double y)
 	return in;
 }
 
-void
-regfix_png(int side, uint8_t **png, size_t *len)
+static void
+draw_png(int side, unsigned seed, uint8_t **png, size_t *len)
 {
 	struct image img = {0};
 	double c = side / 2.0, r_out = 0.45 * side, r_in = 0.40 * side;
@@ -156,11 +156,28 @@ regfix_png(int side, uint8_t **png, size_t *len)
 				p[0] = 220;
 				p[1] = 30;
 				p[2] = 40;
+			} else if (seed != 0) {
+				for (int ch = 0; ch < 3; ch++) {
+					seed = seed * 1103515245u + 12345u;
+					p[ch] = (uint8_t)(224 + ((seed >> 16) & 31));
+				}
 			}
 		}
 	rc = image_encode_png(&img, png, len);
 	image_fini(&img);
 	regfix_expect_rc(0, rc, "image_encode_png");
+}
+
+void
+regfix_png(int side, uint8_t **png, size_t *len)
+{
+	draw_png(side, 0, png, len);
+}
+
+void
+regfix_png_noisy(int side, unsigned seed, uint8_t **png, size_t *len)
+{
+	draw_png(side, seed ? seed : 1, png, len);
 }
 
 void

@@ -41,6 +41,11 @@ void regfix_credit_code(const char *region6, unsigned n, char out[SEAL_CREDIT_LE
  * and a red five-pointed star on white.  *png is malloc'ed. */
 void regfix_png(int side, uint8_t **png, size_t *len);
 
+/* The same picture with near-white noise (values 224-255, seeded) on the
+ * paper: it defeats PNG compression, so the file is large (about 0.4 bytes
+ * per pixel and channel) while the seal is found as before. */
+void regfix_png_noisy(int side, unsigned seed, uint8_t **png, size_t *len);
+
 /* Add an active engraver prefix (7 digits) as the local admin. */
 void regfix_engraver(struct registry *reg, const char *prefix);
 
