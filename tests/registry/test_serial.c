@@ -506,6 +506,69 @@ test_batch_all_or_none(void **state)
 	expect_serials(fx->reg, "4401002", 2);
 }
 
+/* Small registrations into a 1 MiB map until it is full, for three holder
+ * lengths: the map runs out at different puts of the transaction (record,
+ * indexes, history, audit entry, head, counters), and each time nothing of
+ * the failed registration remains. */
+static void
+test_map_full_small_records(void **state)
+{
+	static const size_t holder_lens[] = {3, 60, 180};
+
+	(void)state;
+	for (size_t h = 0; h < sizeof holder_lens / sizeof holder_lens[0]; h++) {
+		char dir[REGFIX_PATH_MAX], holder[SEAL_HOLDER_MAX + 1], credit[SEAL_CREDIT_LEN + 1];
+		struct registry *reg = regfix_registry_new(dir, (size_t)1 << 20);
+		struct seal_registration in = {0};
+		struct fx fx;
+		uint64_t count = 0, bad = 0;
+		const char *why = NULL;
+		unsigned n = 0;
+		int rc;
+
+		memset(&fx, 0, sizeof fx);
+		memcpy(fx.dir, dir, sizeof dir);
+		fx.reg = reg;
+		registry_actor_local(&fx.admin);
+		regfix_engraver(reg, "6101001");
+		snprintf(in.engraver, sizeof in.engraver, "6101001");
+		in.credit_code = credit;
+		in.holder = holder;
+		in.type = "公章";
+		for (;;) {
+			memset(holder, 'a' + (int)(n % 26), holder_lens[h]);
+			snprintf(holder + holder_lens[h] - 3, 4, "%03u", n % 1000);
+			regfix_credit_code("610100", n, credit);
+			rc = registry_seal_register(reg, &fx.admin, &in, NULL, NULL);
+			if (rc != 0)
+				break;
+			if (++n > 5000)
+				fail_msg(
+				    "1 MiB map: expected registry_full within 5000 small seals");
+		}
+		regfix_expect_rc(SEAL_EFULL, rc, "small registration into a full map");
+		expect_failed_registration(&fx, &fx.admin, &in, SEAL_EFULL, "map full (small)");
+		/* A status change may or may not fit; either way the store is whole. */
+		{
+			struct regfix_state s0, s1;
+
+			regfix_state(reg, &s0);
+			rc = registry_seal_set_status(reg, &fx.admin, "6101001000001",
+			                              SEAL_STATUS_LOST, "遗失", NULL, NULL);
+			regfix_state(reg, &s1);
+			if (rc == SEAL_EFULL)
+				regfix_expect_same_state(&s0, &s1, "status change into a full map");
+			else
+				regfix_expect_rc(0, rc, "status change into a full map");
+		}
+		expect_serials(reg, "6101001", n);
+		regfix_expect_rc(0, registry_audit_verify(reg, &count, &bad, &why),
+		                 "audit verify after map full (small)");
+		registry_close(reg);
+		regfix_rmrf(dir);
+	}
+}
+
 int
 main(void)
 {
@@ -515,6 +578,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_failed_registration_changes_nothing, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_map_full),
+	    cmocka_unit_test(test_map_full_small_records),
 	    cmocka_unit_test_setup_teardown(test_serial_exhausted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_all_or_none, setup, teardown),
 	};
