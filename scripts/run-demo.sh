@@ -20,7 +20,10 @@ if [ ! -f "$DEMO/registry/data.mdb" ]; then
 	fi
 	mkdir -p "$DEMO"
 	echo "run-demo: seeding a demo registry in $DEMO/registry ..."
-	"$BIN/sealdemo" --db "$DEMO/registry" --tokens "$DEMO/tokens.txt"
+	# Seed aside and move into place, so an interrupted seeding is redone.
+	rm -rf "$DEMO/registry.tmp" "$DEMO/registry"
+	"$BIN/sealdemo" --db "$DEMO/registry.tmp" --tokens "$DEMO/tokens.txt"
+	mv "$DEMO/registry.tmp" "$DEMO/registry"
 fi
 
 url="http://$LISTEN"
