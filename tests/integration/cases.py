@@ -373,6 +373,10 @@ def test_qr_round_trip(ctx):
     check(len(r.body) < len(big), "qr.png?scale=2 should be smaller than the default scale")
     expect_error(d.get("/v1/seals/%s/qr.png?scale=0" % code, token=ctx.admin), 400,
                  ("bad_request", "invalid"), "scale")
+    expect_error(d.get("/v1/seals/6101001999999/qr.png", token=ctx.eng["6101001"]), 404,
+                 "not_registered")
+    expect_error(d.get("/v1/seals/6101001/qr.png", token=ctx.eng["6101001"]), 400,
+                 "code_length", "code")
     # The signature is the registry key's over the documented string.
     verify_signature_with_openssl(ctx, code, payload)
 
@@ -639,6 +643,10 @@ def test_archive(ctx):
     expect_status(r, 200)
     check(r.body.startswith(b"\x89PNG\r\n\x1a\n"), "impression.png is not a PNG")
     eq(r.header("content-type", "").split(";")[0], "image/png", "impression.png Content-Type")
+    expect_error(d.get("/v1/archive/6101001999999/impression.png", token=ctx.police), 404,
+                 ("not_registered", "not_found"))
+    expect_error(d.get("/v1/archive/61010019/impression.png", token=ctx.police), 400,
+                 "code_length", "code")
     # A QR check and an impression verification are logged too.
     _, payload = fetch_qr(ctx, code, ctx.police)
     expect_json(d.post("/v1/verify/qr", json.dumps({"payload": payload}).encode(),
