@@ -376,6 +376,16 @@ STATS_KEYS = ("seals", "by_status", "engravers", "accounts", "verifications", "a
               "audit_head")
 
 
+def _die_with_parent():
+    """In the child before exec: get SIGKILL when the test runner dies, so
+    no daemon outlives a killed run (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 class Daemon:
     """A running bin/sealregd over db; start() waits for its port."""
 
@@ -401,7 +411,7 @@ class Daemon:
         start_at = out.tell()
         try:
             self.proc = subprocess.Popen(self.argv(), stdout=out, stderr=err, cwd=ROOT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         finally:
             out.close()
             err.close()
