@@ -46,7 +46,6 @@ class Context:
         self.main = None
         self.daemons = []
         self.notes = []
-        self.fix = {}
         self.codes = {}  # code -> status, from sealctl
         self.registered = None  # the seal registered by test_register
         self.ref_a_codes = []  # every seal registered with ref_a.png

@@ -23,7 +23,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cases  # noqa: E402
-from harness import ROOT, Daemon, Fail, Tools  # noqa: E402
+from harness import ROOT, Fail, Tools  # noqa: E402
 
 
 def default_build(bindir):
