@@ -706,6 +706,23 @@ def test_archive_search(ctx):
     doc = expect_json(d.get("/v1/archive?" + qs(holder=show["holder"][:3]), token=tok))
     check(want[0] in [s["code"] for s in doc["seals"]],
           "holder prefix %r search misses %s" % (show["holder"][:3], want[0]))
+    # Holder-prefix search paged one by one (after + after_holder) gives the
+    # same seals as one big page.
+    whole = expect_json(d.get("/v1/archive?" + qs(holder="西安市", limit=500), token=tok))
+    want_h = [s["code"] for s in whole["seals"]]
+    check(len(want_h) >= 3 and all(s["holder"].startswith("西安市") for s in whole["seals"]),
+          "holder search 西安市: %r" % [(s["code"], s["holder"]) for s in whole["seals"]])
+    seen, q, pages = [], {"holder": "西安市", "limit": 1}, 0
+    while pages <= len(want_h) + 2:
+        doc = expect_json(d.get("/v1/archive?" + qs(**q), token=tok))
+        seen += [s["code"] for s in doc["seals"]]
+        pages += 1
+        if doc.get("next_after") is None:
+            break
+        q = {"holder": "西安市", "limit": 1, "after": doc["next_after"]}
+        if doc.get("next_after_holder") is not None:
+            q["after_holder"] = doc["next_after_holder"]
+    eq(seen, want_h, "holder search paged by 1 (after/after_holder) vs one page")
     doc = expect_json(d.get("/v1/archive?" + qs(engraver="1101"), token=tok))
     check(set(want) <= {s["code"] for s in doc["seals"]}, "region search 1101 misses seals")
 
@@ -759,8 +776,19 @@ def test_status_change(ctx):
     pub = expect_json(d.get("/v1/seals/" + code))
     eq(pub["status"], "destroyed", "public status")
 
+    # disputed -> revoked is allowed; revoked is final.
+    code2 = ctx.code_with("active", "3101001")
+    expect_json(set_status(ctx, code2, "disputed", "two holders claim it", "SH-IT-1"))
+    pub = expect_json(d.get("/v1/seals/" + code2))
+    check(pub["status"] == "disputed" and pub["advice"], "public answer of a disputed seal")
+    expect_json(set_status(ctx, code2, "revoked", "revoked by court order", "SH-IT-1"))
+    ctx.codes[code2] = "revoked"
+
     def run():
         expect_error(set_status(ctx, code, "active", "resurrect"), 409, "illegal_transition")
+        for to in ("active", "lost", "disputed", "destroyed"):
+            expect_error(set_status(ctx, code2, to, "after revocation"), 409,
+                         "illegal_transition")
         expect_error(set_status(ctx, code, "stolen"), 400, None, "status")
         other = ctx.code_with("active", "3101001")
         expect_error(set_status(ctx, other, "lost", reason=""), 400, None, "reason")
