@@ -415,17 +415,17 @@ static void
 ref_outline(struct work *wk)
 {
 	const struct ref_model *rm = &wk->rm;
-	int l = rm->pyr.n > 1 ? 1 : 0;
+	int l = 0;
 	const struct ink_map *m = &rm->pyr.lv[l];
 	double f = 1 << l, s = rm->reg.scale / f;
 	double cx = (rm->reg.cx + 0.5) / f - 0.5, cy = (rm->reg.cy + 0.5) / f - 0.5;
 	double srt[OUTLINE_RAYS];
-	float thr = 0.5f * rm->level;
+	float thr = 0.35f * rm->level;
 
 	for (int i = 0; i < OUTLINE_RAYS; i++) {
 		double a = 2 * M_PI * i / OUTLINE_RAYS, dx = cos(a), dy = sin(a);
 		wk->outline[i] = -1;
-		for (double r = 1.6 * s; r > 0.2 * s; r -= 0.5)
+		for (double r = 1.6 * s; r > 0.2 * s; r -= 0.7)
 			if (ink_map_sample(m, cx + dx * r, cy + dy * r) >= thr) {
 				wk->outline[i] = r / s;
 				break;
@@ -569,6 +569,24 @@ measure(struct work *wk, const struct cand *c, double *f)
 	for (size_t i = 0; i < np; i++)
 		wk->mask[i] = wk->zone[i] == 1;
 	double ncc_in = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
+	/* Mean stroke width per zone, 2 * area / perimeter with the perimeter as
+	 * total variation: both sums survive blur and ink level, so the width
+	 * of the query's strokes compares with the blur-matched reference's. */
+	double aq[4] = {0}, pq[4] = {0}, at[4] = {0}, pt[4] = {0};
+	for (int y = 1; y < n - 1; y++)
+		for (int x = 1; x < n - 1; x++) {
+			size_t i = (size_t)y * n + x;
+			int z = wk->zone[i];
+			aq[z] += wk->q.v[i];
+			at[z] += wk->tb.v[i];
+			pq[z] += 0.5 * hypot(wk->q.v[i + 1] - wk->q.v[i - 1],
+			                     wk->q.v[i + n] - wk->q.v[i - n]);
+			pt[z] += 0.5 * hypot(wk->tb.v[i + 1] - wk->tb.v[i - 1],
+			                     wk->tb.v[i + n] - wk->tb.v[i - n]);
+		}
+	double dw[4] = {0};
+	for (int z = 1; z < 4; z++)
+		dw[z] = (pq[z] > 1 && pt[z] > 1) ? 2 * aq[z] / pq[z] - 2 * at[z] / pt[z] : 0;
 	/* Stroke weight per zone: the threshold on the blurred reference whose
 	 * binary map best matches the query's, zone by zone.  Ink spread moves
 	 * all zones alike; a heavier font, border or star moves one. */
@@ -595,7 +613,12 @@ measure(struct work *wk, const struct cand *c, double *f)
 	}
 	/* Distances: outside the reference ink (dt), inside it (di, from the
 	 * complement) and outside the query ink (dq). */
-	view_edt(&wk->tf, 0.5f, wk->dt, wk->edt);
+	/* Reference ink for the distance test: blurred like the query (at least
+	 * 0.7 grid pixels, the resampling's own blur) and cut low, so sub-pixel
+	 * differences in resampling never count as extra ink. */
+	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
+	view_blur(&wk->tb, bs > 0.7 ? bs : 0.7, wk->tmp);
+	view_edt(&wk->tb, 0.3f, wk->dt, wk->edt);
 	for (size_t i = 0; i < np; i++)
 		wk->tb.v[i] = wk->tf.v[i] < 0.5f ? 1.0f : 0.0f;
 	view_edt(&wk->tb, 0.5f, wk->di, wk->edt);
@@ -678,6 +701,9 @@ measure(struct work *wk, const struct cand *c, double *f)
 	f[SCORE_EXTRA1_O] = nz[3] > 0 ? e1z[3] / nz[3] : 0;
 	f[SCORE_EXTRA0] = nq > 0 ? extra0 / nq : 1;
 	f[SCORE_EXTRA15] = nq > 0 ? extra15 / nq : 1;
+	f[SCORE_SW_OM] = (dw[3] - dw[2]) * wk->rm.reg.scale / rn;
+	f[SCORE_SW_IM] = (dw[1] - dw[2]) * wk->rm.reg.scale / rn;
+	f[SCORE_SW_M] = dw[2] * wk->rm.reg.scale / rn;
 }
 
 int
@@ -763,7 +789,8 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 		out->cx = best.w.m[2];
 		out->cy = best.w.m[5];
 		out->radius = best.reg->a;
-		double ang = atan2(best.w.m[3], best.w.m[0]) * 180 / M_PI;
+		/* Counter-clockwise as seen on screen (y points down). */
+		double ang = -atan2(best.w.m[3], best.w.m[0]) * 180 / M_PI;
 		out->angle_deg = ang < 0 ? ang + 360 : ang;
 		out->shape = seal_shape_name(best.reg->shape);
 	}

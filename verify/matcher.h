@@ -39,7 +39,8 @@ struct match_result {
 	const char *reason; /* static string, see below */
 	double cx, cy;      /* centre of the seal found in the query, query pixels */
 	double radius;      /* its outer radius (oval: semi-major axis; square: half side) */
-	double angle_deg;   /* rotation of the query relative to the reference, [0,360) */
+	double angle_deg;   /* rotation of the query relative to the reference, degrees
+	                       counter-clockwise as seen on screen, [0, 360) */
 	const char *shape;  /* "round", "oval" or "square" (of the region found) */
 };
 

@@ -14,8 +14,9 @@
 
 #include "verify/score.h"
 
-#define Z_MATCH 2.8    /* z at or above: match (forgery -> match <= 2% on dev) */
-#define Z_MISMATCH 0.5 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
+#define ZBIAS 35.679   /* logistic regression intercept */
+#define Z_MATCH 3.2    /* z at or above: match (forgery -> match <= 2% on dev) */
+#define Z_MISMATCH 1.0 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
 #define Z_SURE_NO -6.0 /* z below: mismatch even when quality is poor */
 #define MIN_RADIUS_PX 45.0
 #define MIN_INK_RATIO 0.35
@@ -39,8 +40,7 @@ score_decide(const struct score_input *in, struct match_result *out)
 		out->reason = "no_seal_found";
 		return;
 	}
-	double z = -1.1876 * lg(f[SCORE_EXTRA1]) - 1.0653 * lg(f[SCORE_EXTRA0]) +
-	           41.98 * f[SCORE_NCC_MID] - 15.24 * f[SCORE_NCC] - 33.14;
+	double z = -3.2114 * lg(f[SCORE_EXTRA0]) + 21.777 * f[SCORE_NCC_MID] - ZBIAS;
 	out->score = 1 / (1 + exp(-(z - Z_MATCH) / 2));
 	if (z < Z_SURE_NO) {
 		out->verdict = MATCH_MISMATCH;

@@ -37,6 +37,9 @@ enum score_feature {
 	SCORE_EXTRA1_I, /* ... in the centre */
 	SCORE_EXTRA0,   /* share of query ink outside the (dilated) reference ink */
 	SCORE_EXTRA15,  /* share of query ink beyond 1.5 grid pixels */
+	SCORE_SW_OM,    /* stroke width change (query - reference), outer minus text band, ref px */
+	SCORE_SW_IM,    /* the same, centre minus text band */
+	SCORE_SW_M,     /* stroke width change in the text band, ref px (ink spread) */
 	SCORE_NFEAT
 };
 
