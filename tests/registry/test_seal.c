@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/errors.h"
+#include "common/log.h"
 #include "registry/registry.h"
 #include "tests/support/regfix.h"
 
@@ -619,6 +621,76 @@ test_backup(void **state)
 	registry_close(copy);
 }
 
+/* A process that dies inside a read transaction leaves its reader slot
+ * behind.  (When nobody else has the registry open, LMDB resets the reader
+ * table at the next open anyway; so a second process keeps it open.)  The
+ * next open clears the slot and says so in the log. */
+static void
+test_stale_reader(void **state)
+{
+	struct fx *fx = *state;
+	char logpath[REGFIX_PATH_MAX + 16], line[512] = "", c = 0;
+	int status = 0, found = 0, ready[2], hold[2];
+	pid_t holder, dead;
+	FILE *f;
+
+	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "读者公司", 1, NULL), "register");
+	registry_close(fx->reg);
+	fx->reg = NULL;
+	if (pipe(ready) != 0 || pipe(hold) != 0)
+		fail_msg("pipe: expected 0, got an error");
+	holder = fork();
+	if (holder == 0) {
+		struct registry *reg;
+
+		close(ready[0]);
+		close(hold[1]);
+		if (registry_open(fx->dir, NULL, &reg) != 0)
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1 || read(hold[0], &c, 1) < 0)
+			_exit(4);
+		registry_close(reg);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (holder < 0 || read(ready[0], &c, 1) != 1)
+		fail_msg("holder process: expected it to open the registry");
+	dead = fork();
+	if (dead == 0) {
+		struct registry *reg;
+		struct registry_txn *txn;
+
+		if (registry_open(fx->dir, NULL, &reg) != 0 || registry_read_begin(reg, &txn) != 0)
+			_exit(3);
+		_exit(0); /* no registry_read_end, no registry_close */
+	}
+	if (dead < 0 || waitpid(dead, &status, 0) != dead || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fail_msg("child with an open read transaction: expected exit 0, got status 0x%x",
+		         status);
+	snprintf(logpath, sizeof logpath, "%s/log.txt", fx->dir);
+	regfix_expect_rc(0, log_open(logpath), "log_open");
+	regfix_expect_rc(0, registry_open(fx->dir, NULL, &fx->reg), "reopen");
+	log_open(NULL);
+	close(hold[1]);
+	close(ready[0]);
+	waitpid(holder, &status, 0);
+	f = fopen(logpath, "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		found |= strstr(line, "cleared 1 stale reader slot") != NULL;
+	if (f != NULL)
+		fclose(f);
+	if (!found)
+		fail_msg("reopen after a dead reader: expected a log line \"cleared 1 stale reader "
+		         "slot(s)\", got none (last line: %s)",
+		         line);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("holder process: expected exit 0, got status 0x%x", status);
+	/* The registry goes on as usual. */
+	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "读者公司", 2, NULL), "register after");
+}
+
 int
 main(void)
 {
@@ -630,6 +702,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_find_holder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_find_credit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_reader, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
