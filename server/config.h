@@ -29,9 +29,10 @@ struct config {
 	char web[CONFIG_PATH_MAX];
 	char log[CONFIG_PATH_MAX]; /* "" = stderr */
 	char log_level[16];
-	int access_log; /* one line per request */
-	int timeout;    /* seconds: request read/write and idle keep-alive */
-	int warm;       /* fault the LMDB map in at start */
+	int access_log;   /* one line per request */
+	int timeout;      /* seconds: request read/write and idle keep-alive */
+	int warm;         /* fault the LMDB map in at start */
+	int direct_write; /* write answers at once (plain HTTP) */
 	char tls_cert[CONFIG_PATH_MAX];
 	char tls_key[CONFIG_PATH_MAX];
 	char config[CONFIG_PATH_MAX];
