@@ -197,16 +197,31 @@ decode_upload(struct request *r, const void *data, size_t len, struct image *img
 void
 route_lookup(struct request *r)
 {
-	char code[SEAL_CODE_LEN + 1];
+	char text[ROUTER_PARAM_MAX], code[SEAL_CODE_LEN + 1];
 	struct seal_record s;
 	struct engraver_record eng;
 	struct json_writer w;
 	int rc;
 
-	if (routes_code_param(r, code) != 0)
+	/* Hot path: the form and region without the database, then one get
+	 * for the seal and one for its engraver.  Only a miss pays for
+	 * registry_code_check() (unknown engraver or not registered?). */
+	if (webroot_decode(r->param, strlen(r->param), text, sizeof(text)) != 0) {
+		request_fail(r, SEAL_ECODE_DIGIT, "code");
 		return;
+	}
+	rc = code_parse(text, code);
+	if (rc != 0) {
+		request_fail(r, rc, "code");
+		return;
+	}
 	rc = registry_seal_get(r->txn, code, &s);
 	if (rc == SEAL_ENOTFOUND) {
+		rc = registry_code_check(r->txn, text, code);
+		if (rc != 0) {
+			request_fail(r, rc == SEAL_ENOTFOUND ? SEAL_ECODE_ENGRAVER : rc, "code");
+			return;
+		}
 		routes_log_query(r, code, "lookup", "not_registered");
 		request_fail(r, SEAL_ENOT_REGISTERED, "code");
 		return;
