@@ -200,8 +200,17 @@ store_txn_reset(struct store_txn *txn)
 int
 store_txn_renew(struct store_txn *txn)
 {
+	int rc;
+
 	txn->error = 0;
-	return store_error(mdb_txn_renew(txn->txn));
+	rc = mdb_txn_renew(txn->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* As in store_txn_begin(): another process grew the map.  The
+		 * failed renew left the handle reset, so it can be renewed again. */
+		mdb_env_set_mapsize(txn->st->env, 0);
+		rc = mdb_txn_renew(txn->txn);
+	}
+	return store_error(rc);
 }
 
 int

@@ -74,7 +74,10 @@ int store_txn_commit(struct store_txn *txn);
 void store_txn_abort(struct store_txn *txn);
 
 /* Read transactions only: release the snapshot but keep the handle, and
- * take a fresh snapshot later.  Cheap; meant for one read per request. */
+ * take a fresh snapshot later.  Cheap; meant for one read per request.
+ * Like store_txn_begin(), renew adopts a map another process has grown
+ * (LMDB's MDB_MAP_RESIZED); LMDB allows that only while no other
+ * transaction of this process is active. */
 void store_txn_reset(struct store_txn *txn);
 int store_txn_renew(struct store_txn *txn);
 

@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -569,6 +571,79 @@ test_map_full_small_records(void **state)
 	}
 }
 
+/* Another process grows the map (sealctl --map-size while the daemon runs):
+ * this process adopts the new size on its next transaction - a new read, a
+ * renewed read and a write - instead of failing. */
+static void
+test_map_grown_by_another_process(void **state)
+{
+	static uint8_t blob[100 * 1024];
+	char dir[REGFIX_PATH_MAX], credit[SEAL_CREDIT_LEN + 1], want[SEAL_CODE_LEN + 1];
+	struct registry *reg = regfix_registry_new(dir, (size_t)1 << 20);
+	struct registry_actor admin;
+	struct seal_registration in = {0};
+	struct seal_record rec;
+	struct registry_txn *held = NULL, *txn = NULL;
+	unsigned n = 0;
+	int rc, status = 0;
+	pid_t pid;
+
+	(void)state;
+	registry_actor_local(&admin);
+	regfix_engraver(reg, "6101001");
+	regfix_credit_code("610100", 9, credit);
+	snprintf(in.engraver, sizeof in.engraver, "6101001");
+	in.holder = "扩容公司";
+	in.credit_code = credit;
+	in.type = "公章";
+	in.impression = blob;
+	in.impression_len = sizeof blob;
+	do {
+		fill_random(blob, sizeof blob, n + 7);
+		rc = registry_seal_register(reg, &admin, &in, &rec, NULL);
+	} while (rc == 0 && ++n < 20);
+	regfix_expect_rc(SEAL_EFULL, rc, "filling the 1 MiB map");
+	regfix_expect_rc(0, registry_read_begin(reg, &held), "read_begin (held)");
+	registry_read_reset(held);
+
+	pid = fork();
+	if (pid == 0) {
+		struct registry_options opt = {.map_size = (size_t)8 << 20};
+		struct registry *big;
+
+		if (registry_open(dir, &opt, &big) != 0)
+			_exit(3);
+		for (int i = 0; i < 4; i++) {
+			fill_random(blob, sizeof blob, 1000u + (unsigned)i);
+			if (registry_seal_register(big, &admin, &in, NULL, NULL) != 0)
+				_exit(4);
+		}
+		registry_close(big);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fail_msg("child growing the map: expected exit 0, got status 0x%x", status);
+
+	code_make("6101001", n + 4, want);
+	regfix_expect_rc(0, registry_read_renew(held),
+	                 "renewed read transaction after the map grew");
+	regfix_expect_rc(0, registry_seal_get(held, want, &rec), "the child's seal (renewed txn)");
+	registry_read_end(held);
+	rc = registry_read_begin(reg, &txn);
+	regfix_expect_rc(0, rc, "new read transaction after the map grew");
+	regfix_expect_rc(0, registry_seal_get(txn, want, &rec), "the child's last seal");
+	registry_read_end(txn);
+	fill_random(blob, sizeof blob, 99);
+	regfix_expect_rc(0, registry_seal_register(reg, &admin, &in, &rec, NULL),
+	                 "write after the map grew");
+	code_make("6101001", n + 5, want);
+	if (strcmp(rec.code, want) != 0)
+		fail_msg("after the map grew: expected %s, got %s", want, rec.code);
+	registry_close(reg);
+	regfix_rmrf(dir);
+}
+
 int
 main(void)
 {
@@ -579,6 +654,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test(test_map_full),
 	    cmocka_unit_test(test_map_full_small_records),
+	    cmocka_unit_test(test_map_grown_by_another_process),
 	    cmocka_unit_test_setup_teardown(test_serial_exhausted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_all_or_none, setup, teardown),
 	};
