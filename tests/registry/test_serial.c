@@ -9,7 +9,8 @@
  * too small to hold it - must leave the store exactly as it was: the stats,
  * the signed audit head, a digest of every key and value of every database
  * and the bytes of data.mdb; the next good registration then takes the next
- * serial.
+ * serial.  Also: the last serial (999999), batches (all or none), small
+ * records into a full map, and a map grown by another process meanwhile.
  */
 #include <setjmp.h>
 #include <stdarg.h>
