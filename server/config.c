@@ -59,6 +59,8 @@ static const struct option_row rows[] = {
     NUM(timeout, OPT_INT, 1, 3600, "30", "SEC", "request read/write and keep-alive timeout"),
     NUM(warm, OPT_BOOL, 0, 1, "1", "0|1",
         "fault the registry map into memory at start (background)"),
+    NUM(query_log, OPT_BOOL, 0, 1, "1", "0|1",
+        "record every lookup in the verification log (0: benchmarks only)"),
     NUM(direct_write, OPT_BOOL, 0, 1, "1", "0|1",
         "write answers at once instead of on the next loop turn (plain HTTP)"),
     STR(tls_cert, "", "FILE", "TLS certificate (PEM); needs --tls-key"),

@@ -33,6 +33,7 @@ struct config {
 	int timeout;      /* seconds: request read/write and idle keep-alive */
 	int warm;         /* fault the LMDB map in at start */
 	int direct_write; /* write answers at once (plain HTTP) */
+	int query_log;    /* record lookups in the verification log (1; 0 for benchmarks) */
 	char tls_cert[CONFIG_PATH_MAX];
 	char tls_key[CONFIG_PATH_MAX];
 	char config[CONFIG_PATH_MAX];

@@ -160,8 +160,10 @@ main(int argc, char **argv)
 	if (workers_new(cfg.workers > 0 ? (unsigned)cfg.workers : cpus(), (unsigned)cfg.queue,
 	                http_worker_init, http_worker_fini, &srv, &srv.workers) != 0)
 		goto oom;
-	if (querylog_new(qlog_sink, srv.reg, QUERYLOG_INTERVAL_MS, QUERYLOG_BATCH,
-	                 QUERYLOG_QUEUE_MAX, &srv.qlog) != 0)
+	if (!cfg.query_log)
+		log_warnx("query_log = 0: lookups are NOT recorded (benchmarks only)");
+	else if (querylog_new(qlog_sink, srv.reg, QUERYLOG_INTERVAL_MS, QUERYLOG_BATCH,
+	                      QUERYLOG_QUEUE_MAX, &srv.qlog) != 0)
 		goto oom;
 	if (cfg.warm && pthread_create(&warm_thread, NULL, warm_main, srv.reg) == 0)
 		warm_started = 1;
