@@ -2,8 +2,10 @@
  * test_seal.c - seal reads and maintenance: stored impression and features,
  * history order, the verification log (newest first, limits, unregistered
  * codes kept), listings by prefix with paging, search by holder prefix and
- * by credit code with paging, and the hot backup (opened read-only with the
- * public key only: same stats and contents, audit verifies, writes refused).
+ * by credit code with paging, the hot backup (opened read-only with the
+ * public key only: same stats and contents, audit verifies, writes refused),
+ * the warm-up, stale reader slots, and snapshot isolation (also with reader
+ * threads running while a writer registers).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -691,6 +695,115 @@ test_stale_reader(void **state)
 	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "读者公司", 2, NULL), "register after");
 }
 
+/* Readers see whole transactions only: a snapshot taken before a
+ * registration does not see it, a renewed one does; and while a writer
+ * registers, reader threads never catch the engraver's serial, the seal
+ * record and the counters out of step. */
+static void
+test_snapshot(void **state)
+{
+	struct fx *fx = *state;
+	struct registry_txn *txn;
+	struct seal_record rec;
+
+	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "快照公司", 1, NULL), "register 1");
+	regfix_expect_rc(0, registry_read_begin(fx->reg, &txn), "read_begin");
+	regfix_expect_rc(0, regfix_seal(fx->reg, "6101001", "快照公司", 2, NULL), "register 2");
+	regfix_expect_rc(0, registry_seal_get(txn, "6101001000001", &rec), "old snapshot, seal 1");
+	regfix_expect_rc(SEAL_ENOTFOUND, registry_seal_get(txn, "6101001000002", &rec),
+	                 "old snapshot, seal 2");
+	registry_read_reset(txn);
+	regfix_expect_rc(0, registry_read_renew(txn), "renew");
+	regfix_expect_rc(0, registry_seal_get(txn, "6101001000002", &rec), "renewed, seal 2");
+	registry_read_end(txn);
+}
+
+struct reader_arg {
+	struct registry *reg;
+	atomic_int *stop;
+	unsigned checks;
+	char error[160];
+};
+
+static void *
+reader_run(void *p)
+{
+	struct reader_arg *a = p;
+	struct registry_txn *txn = NULL;
+
+	if (registry_read_begin(a->reg, &txn) != 0) {
+		snprintf(a->error, sizeof a->error, "registry_read_begin failed");
+		return NULL;
+	}
+	registry_read_reset(txn);
+	while (!*a->stop && a->error[0] == '\0') {
+		struct engraver_record e;
+		struct registry_stats st;
+		struct seal_record rec;
+		char last[SEAL_CODE_LEN + 1], next[SEAL_CODE_LEN + 1];
+
+		if (registry_read_renew(txn) != 0 ||
+		    registry_engraver_get(txn, "6101002", &e) != 0 ||
+		    registry_stats(txn, &st) != 0) {
+			snprintf(a->error, sizeof a->error, "renew, engraver_get or stats failed");
+			break;
+		}
+		code_make("6101002", e.next_serial, next);
+		if (e.next_serial > 1) {
+			code_make("6101002", e.next_serial - 1, last);
+			if (registry_seal_get(txn, last, &rec) != 0)
+				snprintf(a->error, sizeof a->error,
+				         "next serial %u but seal %s missing", e.next_serial, last);
+		}
+		if (registry_seal_get(txn, next, &rec) == 0)
+			snprintf(a->error, sizeof a->error, "next serial %u but seal %s exists",
+			         e.next_serial, next);
+		if (st.seals != e.next_serial - 1 ||
+		    st.audit_length != 4 + (uint64_t)(e.next_serial - 1))
+			snprintf(a->error, sizeof a->error,
+			         "next serial %u but %llu seals, audit length %llu", e.next_serial,
+			         (unsigned long long)st.seals, (unsigned long long)st.audit_length);
+		registry_read_reset(txn);
+		a->checks++;
+	}
+	registry_read_end(txn);
+	return NULL;
+}
+
+static void
+test_readers_during_writes(void **state)
+{
+	struct fx *fx = *state;
+	atomic_int stop = 0;
+	struct reader_arg args[2];
+	pthread_t th[2];
+
+	for (int i = 0; i < 2; i++) {
+		memset(&args[i], 0, sizeof args[i]);
+		args[i].reg = fx->reg;
+		args[i].stop = &stop;
+		if (pthread_create(&th[i], NULL, reader_run, &args[i]) != 0)
+			fail_msg("pthread_create: expected 0, got an error");
+	}
+	for (unsigned i = 0; i < 400; i++) {
+		int rc = regfix_seal(fx->reg, "6101002", "并发公司", i, NULL);
+
+		if (rc != 0) {
+			stop = 1;
+			fail_msg("registration %u under readers: expected ok, got %s", i,
+			         seal_errname(rc));
+		}
+	}
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++)
+		if (args[i].error[0] != '\0' || args[i].checks == 0)
+			fail_msg(
+			    "reader %d after %u checks: expected consistent snapshots, got: %s", i,
+			    args[i].checks, args[i].error[0] ? args[i].error : "no checks at all");
+}
+
 int
 main(void)
 {
@@ -703,6 +816,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_find_credit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_reader, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readers_during_writes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
