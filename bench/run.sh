@@ -33,7 +33,11 @@ for script in bench/*.sh; do
 	run.sh | match.sh) continue ;;
 	esac
 	[ -f "$script" ] || continue
-	part "$script" sh "$script"
+	if [ -x "$script" ]; then
+		part "$script" "$script"
+	else
+		part "$script" sh "$script"
+	fi
 done
 if [ -n "$failed" ]; then
 	echo "benchmarks failed:$failed"
