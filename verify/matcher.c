@@ -29,6 +29,7 @@
 
 #define MATCH_CANDIDATES 3 /* query regions compared at most */
 #define MATCH_ROT_PEAKS 3  /* rotation hypotheses per region */
+#define AA_SIGMA 0.6       /* anti-aliasing blur of the measured views */
 #define OUTLINE_RAYS 360   /* rays of the reference outline profile */
 #define COARSE_N 64        /* coarse view side, grid pixels */
 #define MID_N 112          /* middle view side, grid pixels */
@@ -539,6 +540,10 @@ measure(struct work *wk, const struct cand *c, double *f)
 	double best = -2, bs = 0, rn = n / (2 * wk->half);
 
 	view_sample(&wk->qp.lv[c->level], 1 << c->level, &c->w, c->qlevel, &wk->q);
+	/* A little blur on both views makes thresholds independent of how the
+	 * sampling grid falls on thin strokes. */
+	view_blur(&wk->q, AA_SIGMA, wk->tmp);
+	view_blur(&wk->tf, AA_SIGMA, wk->tmp);
 	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
 		memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 		view_blur(&wk->tb, sigmas[i], wk->tmp);
@@ -668,8 +673,10 @@ measure(struct work *wk, const struct cand *c, double *f)
 		FILE *fp = fopen("/tmp/dbg.pgm", "wb");
 		fprintf(fp, "P6 %d %d 255\n", n, n);
 		for (size_t i = 0; i < np; i++) {
-			uint8_t px[3] = {(uint8_t)(255 * (wk->tf.v[i] >= 0.5f)),
-			                 (uint8_t)(255 * (wk->q.v[i] >= 0.5f)), 0};
+			uint8_t px[3] = {
+			    (uint8_t)(255 * (wk->tf.v[i] >= 0.5f)),
+			    (uint8_t)(255 * (wk->q.v[i] >= 0.5f)),
+			    (uint8_t)(255 * (wk->q.v[i] >= 0.5f && sqrt(wk->dt[i]) > tau0))};
 			fwrite(px, 1, 3, fp);
 		}
 		fclose(fp);
