@@ -349,7 +349,7 @@ struct work {
 	struct view tc, tm, tf, tfb, q, tb;
 	struct polar_image *pr, *pq;
 	float *tmp, *dt, *dq, *di;
-	uint8_t *zone, *mask;
+	uint8_t *mask;
 	void *edt;
 	double outline[OUTLINE_RAYS]; /* reference outline radius per angle, seal radii */
 	double half;                  /* views cover [-half, half]^2 */
@@ -372,7 +372,6 @@ work_fini(struct work *w)
 	free(w->dt);
 	free(w->dq);
 	free(w->di);
-	free(w->zone);
 	free(w->mask);
 	free(w->edt);
 }
@@ -544,6 +543,7 @@ measure(struct work *wk, const struct cand *c, double *f)
 	 * sampling grid falls on thin strokes. */
 	view_blur(&wk->q, AA_SIGMA, wk->tmp);
 	view_blur(&wk->tf, AA_SIGMA, wk->tmp);
+	/* The blur that best explains the query (photo blur, resolution). */
 	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
 		memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 		view_blur(&wk->tb, sigmas[i], wk->tmp);
@@ -553,9 +553,10 @@ measure(struct work *wk, const struct cand *c, double *f)
 			bs = sigmas[i];
 		}
 	}
+	/* Correlation over the text band (0.35 < rho / outline < 0.85): rings
+	 * and stars are alike on most seals, the text is not. */
 	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 	view_blur(&wk->tb, bs, wk->tmp);
-	/* Zones by radius in the reference frame. */
 	for (int y = 0; y < n; y++)
 		for (int x = 0; x < n; x++) {
 			double u = view_coord(&wk->q, x), v = view_coord(&wk->q, y);
@@ -563,64 +564,13 @@ measure(struct work *wk, const struct cand *c, double *f)
 			int b = (int)lround((ang < 0 ? ang + 2 * M_PI : ang) * OUTLINE_RAYS /
 			                    (2 * M_PI));
 			double rho = sqrt(u * u + v * v) / wk->outline[b % OUTLINE_RAYS];
-			wk->zone[(size_t)y * n + x] = rho <= 0.35 ? 1 : (rho < 0.85 ? 2 : 3);
+			wk->mask[(size_t)y * n + x] = rho > 0.35 && rho < 0.85;
 		}
-	for (size_t i = 0; i < np; i++)
-		wk->mask[i] = wk->zone[i] == 2;
 	double ncc_mid = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
-	for (size_t i = 0; i < np; i++)
-		wk->mask[i] = wk->zone[i] == 3;
-	double ncc_out = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
-	for (size_t i = 0; i < np; i++)
-		wk->mask[i] = wk->zone[i] == 1;
-	double ncc_in = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
-	/* Mean stroke width per zone, 2 * area / perimeter with the perimeter as
-	 * total variation: both sums survive blur and ink level, so the width
-	 * of the query's strokes compares with the blur-matched reference's. */
-	double aq[4] = {0}, pq[4] = {0}, at[4] = {0}, pt[4] = {0};
-	for (int y = 1; y < n - 1; y++)
-		for (int x = 1; x < n - 1; x++) {
-			size_t i = (size_t)y * n + x;
-			int z = wk->zone[i];
-			aq[z] += wk->q.v[i];
-			at[z] += wk->tb.v[i];
-			pq[z] += 0.5 * hypot(wk->q.v[i + 1] - wk->q.v[i - 1],
-			                     wk->q.v[i + n] - wk->q.v[i - n]);
-			pt[z] += 0.5 * hypot(wk->tb.v[i + 1] - wk->tb.v[i - 1],
-			                     wk->tb.v[i + n] - wk->tb.v[i - n]);
-		}
-	double dw[4] = {0};
-	for (int z = 1; z < 4; z++)
-		dw[z] = (pq[z] > 1 && pt[z] > 1) ? 2 * aq[z] / pq[z] - 2 * at[z] / pt[z] : 0;
-	/* Stroke weight per zone: the threshold on the blurred reference whose
-	 * binary map best matches the query's, zone by zone.  Ink spread moves
-	 * all zones alike; a heavier font, border or star moves one. */
-	double thr_best[4] = {0}, xor_best[4] = {-1, -1, -1, -1};
-	for (int k = 1; k <= 9; k++) {
-		float th = 0.1f * (float)k;
-		double xz[4] = {0};
-		for (size_t i = 0; i < np; i++)
-			xz[wk->zone[i]] += (wk->tb.v[i] >= th) != (wk->q.v[i] >= 0.5f);
-		for (int z = 1; z < 4; z++)
-			if (xor_best[z] < 0 || xz[z] < xor_best[z]) {
-				xor_best[z] = xz[z];
-				thr_best[z] = th;
-			}
-	}
-	double mq[4] = {0}, mt[4] = {0};
-	for (size_t i = 0; i < np; i++) {
-		mq[wk->zone[i]] += wk->q.v[i];
-		mt[wk->zone[i]] += wk->tf.v[i];
-	}
-	for (int z = 1; z < 4; z++) {
-		mq[z] += 1;
-		mt[z] += 1;
-	}
-	/* Distances: outside the reference ink (dt), inside it (di, from the
-	 * complement) and outside the query ink (dq). */
-	/* Reference ink for the distance test: blurred like the query (at least
-	 * 0.7 grid pixels, the resampling's own blur) and cut low, so sub-pixel
-	 * differences in resampling never count as extra ink. */
+	/* Distances: from reference ink (dt), inside it (di, from the
+	 * complement) and from query ink (dq).  The reference ink for dt is
+	 * blurred like the query (at least 0.7 grid pixels) and cut low, so
+	 * sub-pixel differences in resampling never count as extra ink. */
 	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 	view_blur(&wk->tb, bs > 0.7 ? bs : 0.7, wk->tmp);
 	view_edt(&wk->tb, 0.3f, wk->dt, wk->edt);
@@ -646,21 +596,16 @@ measure(struct work *wk, const struct cand *c, double *f)
 			bd = d;
 		}
 	}
-	double tau = 0.025 * rn + (bd > 0 ? bd : 0), tau2 = 0.06 * rn + (bd > 0 ? bd : 0);
-	double nq = 0, nz[4] = {0}, ez[4] = {0}, extra2 = 0, extra1 = 0, nt = 0, miss = 0;
-	double tau1 = 1.0 + (bd > 0 ? bd : 0), tau0 = 0.5 + (bd > 0 ? bd : 0);
-	double tau15 = 1.5 + (bd > 0 ? bd : 0), e1z[4] = {0}, extra0 = 0, extra15 = 0;
+	/* Query ink beyond the (dilated) reference ink, and reference ink
+	 * missing from the query; ink beyond `far` belongs to something else. */
+	double grow = bd > 0 ? bd : 0, tau0 = 0.5 + grow, tau1 = 1.0 + grow;
+	double nq = 0, extra0 = 0, extra1 = 0, nt = 0, miss = 0;
 	for (size_t i = 0; i < np; i++) {
 		double dtv = sqrt(wk->dt[i]);
 		if (wk->q.v[i] >= 0.5f && dtv <= far) {
 			nq++;
-			nz[wk->zone[i]]++;
-			ez[wk->zone[i]] += dtv > tau;
-			extra2 += dtv > tau2;
-			extra1 += dtv > tau1;
-			e1z[wk->zone[i]] += dtv > tau1;
 			extra0 += dtv > tau0;
-			extra15 += dtv > tau15;
+			extra1 += dtv > tau1;
 		}
 		int t = bd >= 0 ? wk->dt[i] <= bd * bd + 1e-3 : wk->di[i] > bd * bd + 1e-3;
 		if (t) {
@@ -684,11 +629,8 @@ measure(struct work *wk, const struct cand *c, double *f)
 #endif
 	f[SCORE_NCC] = best;
 	f[SCORE_NCC_MID] = ncc_mid;
-	f[SCORE_EXTRA] = nq > 0 ? (ez[1] + ez[2] + ez[3]) / nq : 1;
-	f[SCORE_EXTRA_I] = nz[1] > 0 ? ez[1] / nz[1] : 0;
-	f[SCORE_EXTRA_M] = nz[2] > 0 ? ez[2] / nz[2] : 0;
-	f[SCORE_EXTRA_O] = nz[3] > 0 ? ez[3] / nz[3] : 0;
-	f[SCORE_EXTRA2] = nq > 0 ? extra2 / nq : 1;
+	f[SCORE_EXTRA0] = nq > 0 ? extra0 / nq : 1;
+	f[SCORE_EXTRA1] = nq > 0 ? extra1 / nq : 1;
 	f[SCORE_MISSING] = nt > 0 ? miss / nt : 1;
 	f[SCORE_DIL] = bd * wk->rm.reg.scale / rn;
 	f[SCORE_BLUR] = bs * wk->rm.reg.scale / rn;
@@ -696,21 +638,6 @@ measure(struct work *wk, const struct cand *c, double *f)
 	f[SCORE_COVER] = c->reg->coverage;
 	f[SCORE_INK] = nt > 0 ? nq / nt : 0;
 	f[SCORE_POLAR] = c->polar;
-	f[SCORE_NCC_OUT] = ncc_out;
-	f[SCORE_NCC_IN] = ncc_in;
-	f[SCORE_MASS_MO] = log((mq[2] / mt[2]) / (mq[3] / mt[3]));
-	f[SCORE_MASS_IO] = log((mq[1] / mt[1]) / (mq[3] / mt[3]));
-	f[SCORE_THR_MO] = thr_best[2] - thr_best[3];
-	f[SCORE_THR_IO] = thr_best[1] - thr_best[3];
-	f[SCORE_EXTRA1] = nq > 0 ? extra1 / nq : 1;
-	f[SCORE_EXTRA1_I] = nz[1] > 0 ? e1z[1] / nz[1] : 0;
-	f[SCORE_EXTRA1_M] = nz[2] > 0 ? e1z[2] / nz[2] : 0;
-	f[SCORE_EXTRA1_O] = nz[3] > 0 ? e1z[3] / nz[3] : 0;
-	f[SCORE_EXTRA0] = nq > 0 ? extra0 / nq : 1;
-	f[SCORE_EXTRA15] = nq > 0 ? extra15 / nq : 1;
-	f[SCORE_SW_OM] = (dw[3] - dw[2]) * wk->rm.reg.scale / rn;
-	f[SCORE_SW_IM] = (dw[1] - dw[2]) * wk->rm.reg.scale / rn;
-	f[SCORE_SW_M] = dw[2] * wk->rm.reg.scale / rn;
 }
 
 int
@@ -748,11 +675,9 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	wk.dt = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.dq = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.di = malloc((size_t)FINE_N * FINE_N * sizeof(float));
-	wk.zone = malloc((size_t)FINE_N * FINE_N);
 	wk.mask = malloc((size_t)FINE_N * FINE_N);
 	wk.edt = malloc(align_edt_work(FINE_N));
-	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.di || !wk.zone || !wk.mask ||
-	    !wk.edt)
+	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.di || !wk.mask || !wk.edt)
 		goto out;
 	if ((rc = view_alloc(&wk.tc, COARSE_N, wk.half)) ||
 	    (rc = view_alloc(&wk.tm, MID_N, wk.half)) ||

@@ -19,7 +19,7 @@
 #define Z_MISMATCH 1.0 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
 #define Z_SURE_NO -6.0 /* z below: mismatch even when quality is poor */
 #define MIN_RADIUS_PX 45.0
-#define MIN_INK_RATIO 0.35
+#define MAX_MISSING 0.5 /* share of the reference's ink not found in the query */
 #define MIN_COVER 0.55
 
 static double
@@ -49,7 +49,7 @@ score_decide(const struct score_input *in, struct match_result *out)
 	const char *gate = NULL;
 	if (in->radius_px < MIN_RADIUS_PX)
 		gate = "seal_too_small";
-	else if (f[SCORE_INK] < MIN_INK_RATIO || f[SCORE_COVER] < MIN_COVER)
+	else if (f[SCORE_MISSING] > MAX_MISSING || f[SCORE_COVER] < MIN_COVER)
 		gate = "too_little_ink";
 	if (gate) {
 		out->verdict = MATCH_INCONCLUSIVE;

@@ -303,9 +303,7 @@ run_pairs(const char *manifest, const char *root, int threads, int figures)
 	for (int t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
 	printf("pair_id,score,verdict%s\n",
-	       figures ? ",ncc,ncc_mid,extra,extra_o,extra_m,extra_i,extra2,missing,dil,blur,scale,"
-	                 "cover,ink,polar,ncc_out,ncc_in,mass_mo,mass_io,thr_mo,thr_io,extra1,"
-	                 "extra1_o,extra1_m,extra1_i,extra0,extra15,sw_om,sw_im,sw_m,ms"
+	       figures ? ",ncc,ncc_mid,extra0,extra1,missing,dil,blur,scale,cover,ink,polar,ms"
 	               : "");
 	for (int i = 0; i < np; i++) {
 		printf("%s,%.6f,%s", pairs[i].id, pairs[i].score, pairs[i].verdict);
