@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,15 @@ qlog_sink(void *arg, const struct query_record *rows, size_t n)
 	return registry_query_log(arg, rows, n);
 }
 
+static atomic_int warm_running;
+
 static void *
 warm_main(void *arg)
 {
 	uint64_t bytes = registry_warm(arg);
 
 	log_info("registry warmed: %llu MiB touched", (unsigned long long)(bytes >> 20));
+	atomic_store(&warm_running, 0);
 	return NULL;
 }
 
@@ -165,8 +169,11 @@ main(int argc, char **argv)
 	else if (querylog_new(qlog_sink, srv.reg, QUERYLOG_INTERVAL_MS, QUERYLOG_BATCH,
 	                      QUERYLOG_QUEUE_MAX, &srv.qlog) != 0)
 		goto oom;
+	atomic_store(&warm_running, 1);
 	if (cfg.warm && pthread_create(&warm_thread, NULL, warm_main, srv.reg) == 0)
 		warm_started = 1;
+	else
+		atomic_store(&warm_running, 0);
 
 	rc = http_serve(&srv);
 	if (rc != 0) {
@@ -181,19 +188,19 @@ oom:
 out:
 	workers_free(srv.workers);
 	srv.workers = NULL;
-	if (srv.qlog) {
-		uint64_t written;
-
-		querylog_free(srv.qlog); /* flushes */
-		written = 0;
-		(void)written;
-		srv.qlog = NULL;
-	}
-	if (warm_started)
-		pthread_join(warm_thread, NULL);
+	querylog_free(srv.qlog); /* flushes */
+	srv.qlog = NULL;
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
 	crypto_tls_free(srv.tls);
+	if (warm_started && atomic_load(&warm_running)) {
+		/* A big map is still being faulted in: do not wait for it.  All
+		 * writes are committed; the process exit releases the map. */
+		log_info("stopped (warm-up abandoned)");
+		return status;
+	}
+	if (warm_started)
+		pthread_join(warm_thread, NULL);
 	registry_close(srv.reg);
 	log_info("stopped");
 	return status;
