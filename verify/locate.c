@@ -22,6 +22,7 @@
 
 #define LOCATE_MIN_SIDE 14
 #define LOCATE_MAX_COMPONENTS 4096
+#define MERGE_MAX 256 /* regions considered for joining fragments */
 
 const char *
 seal_shape_name(enum seal_shape s)
@@ -40,6 +41,7 @@ seal_shape_name(enum seal_shape s)
 struct comp {
 	int x0, y0, x1, y1, label;
 	double mass;
+	int merged; /* a group of fragments: pixels belong via root[] */
 };
 
 /* Solve the n x n system a x = b in place (Gaussian elimination, partial
@@ -151,8 +153,8 @@ cmp_double(const void *a, const void *b)
 
 /* Cast rays from (ox, oy) and collect outline points of component label. */
 static int
-cast_rays(const struct ink_map *m, const int *lab, int label, float thr, double ox, double oy,
-          double rmax, double *px, double *py, double *w)
+cast_rays(const struct ink_map *m, const int *lab, const int *root, int label, int merged,
+          float thr, double ox, double oy, double rmax, double *px, double *py, double *w)
 {
 	int valid = 0;
 
@@ -165,7 +167,7 @@ cast_rays(const struct ink_map *m, const int *lab, int label, float thr, double 
 			if (ix < 0 || iy < 0 || ix >= m->width || iy >= m->height)
 				continue;
 			size_t k = (size_t)iy * (size_t)m->width + (size_t)ix;
-			if (lab[k] != label || m->v[k] < thr)
+			if (lab[k] <= 0 || (merged ? root[lab[k]] : lab[k]) != label || m->v[k] < thr)
 				continue;
 			if (ix <= 1 || iy <= 1 || ix >= m->width - 2 || iy >= m->height - 2)
 				break; /* cut by the frame: no trustworthy outline here */
@@ -246,8 +248,8 @@ robust_fit(double *px, double *py, double *w, double ox, double oy, double norm,
 }
 
 static int
-fit_component(const struct ink_map *m, const int *lab, const struct comp *c, float thr, int factor,
-              struct seal_region *out)
+fit_component(const struct ink_map *m, const int *lab, const int *root, const struct comp *c,
+              float thr, int factor, struct seal_region *out)
 {
 	double px[LOCATE_RAYS], py[LOCATE_RAYS], w[LOCATE_RAYS];
 	double ox = (c->x0 + c->x1) / 2.0, oy = (c->y0 + c->y1) / 2.0;
@@ -257,7 +259,7 @@ fit_component(const struct ink_map *m, const int *lab, const struct comp *c, flo
 	int valid = 0, inl = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
-		valid = cast_rays(m, lab, c->label, thr, ox, oy, rmax, px, py, w);
+		valid = cast_rays(m, lab, root, c->label, c->merged, thr, ox, oy, rmax, px, py, w);
 		if (valid < LOCATE_RAYS / 4)
 			return -1;
 		if (robust_fit(px, py, w, ox, oy, rmax, &e, &rms, &inl))
@@ -286,6 +288,26 @@ fit_component(const struct ink_map *m, const int *lab, const struct comp *c, flo
 	return 0;
 }
 
+/* The root of label l in the union-find forest parent. */
+static int
+find_root(int *parent, int l)
+{
+	while (parent[l] != l) {
+		parent[l] = parent[parent[l]];
+		l = parent[l];
+	}
+	return l;
+}
+
+static int
+cmp_area(const void *a, const void *b)
+{
+	const struct comp *x = a, *y = b;
+	long ax = (long)(x->x1 - x->x0 + 1) * (x->y1 - x->y0 + 1);
+	long ay = (long)(y->x1 - y->x0 + 1) * (y->y1 - y->y0 + 1);
+	return (ax < ay) - (ax > ay);
+}
+
 static int
 cmp_comp(const void *a, const void *b)
 {
@@ -299,7 +321,7 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 	int rc = SEAL_ENOMEM;
 	size_t np;
 	uint8_t *bin = NULL, *dil = NULL;
-	int *lab = NULL, *stack = NULL;
+	int *lab = NULL, *stack = NULL, *root = NULL;
 	struct comp *comps = NULL;
 	int ncomp = 0, nlabel = 0;
 
@@ -318,8 +340,9 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 	dil = malloc(np);
 	lab = malloc(np * sizeof(int));
 	stack = malloc(np * sizeof(int));
-	comps = malloc(LOCATE_MAX_COMPONENTS * sizeof(*comps));
-	if (!bin || !dil || !lab || !stack || !comps)
+	comps = malloc((LOCATE_MAX_COMPONENTS + MERGE_MAX) * sizeof(*comps));
+	root = malloc((LOCATE_MAX_COMPONENTS + 1) * sizeof(int));
+	if (!bin || !dil || !lab || !stack || !comps || !root)
 		goto out;
 	for (size_t i = 0; i < np; i++)
 		bin[i] = m->v[i] >= thr;
@@ -347,7 +370,7 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 	for (size_t s = 0; s < np && ncomp < LOCATE_MAX_COMPONENTS; s++) {
 		if (lab[s] != 0)
 			continue;
-		struct comp c = {W, H, -1, -1, ++nlabel, 0};
+		struct comp c = {W, H, -1, -1, ++nlabel, 0, 0};
 		int sp = 0;
 		stack[sp++] = (int)s;
 		lab[s] = c.label;
@@ -371,14 +394,69 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 					stack[sp++] = nb[k];
 				}
 		}
-		int bw = c.x1 - c.x0 + 1, bh = c.y1 - c.y0 + 1;
-		int lo = bw < bh ? bw : bh, hi = bw < bh ? bh : bw;
-		if (lo >= LOCATE_MIN_SIDE && hi <= 3 * lo)
-			comps[ncomp++] = c;
+		comps[ncomp++] = c;
 	}
+	/* Fragments of one seal (a broken ring, erased patches) are grouped:
+	 * single-link over boxes less than 12% of the larger box's side apart,
+	 * among the MERGE_MAX largest boxes.  Groups join the candidates next to
+	 * the fragments themselves, so a seal beside red print is not lost. */
+	for (int i = 0; i <= nlabel; i++)
+		root[i] = i;
+	qsort(comps, (size_t)ncomp, sizeof(*comps), cmp_area);
+	int nm = ncomp < MERGE_MAX ? ncomp : MERGE_MAX;
+	for (int i = 0; i < nm; i++)
+		for (int j = i + 1; j < nm; j++) {
+			const struct comp *a = &comps[i], *b = &comps[j];
+			int sa = a->x1 - a->x0 > a->y1 - a->y0 ? a->x1 - a->x0 : a->y1 - a->y0;
+			int gx = b->x0 > a->x1 ? b->x0 - a->x1 : (a->x0 > b->x1 ? a->x0 - b->x1 : 0);
+			int gy = b->y0 > a->y1 ? b->y0 - a->y1 : (a->y0 > b->y1 ? a->y0 - b->y1 : 0);
+			if (gx > sa * 12 / 100 || gy > sa * 12 / 100 || sa < LOCATE_MIN_SIDE / 2)
+				continue;
+			int ra = find_root(root, a->label), rb = find_root(root, b->label);
+			if (ra != rb)
+				root[rb > ra ? rb : ra] = rb > ra ? ra : rb;
+		}
+	for (int i = 0; i <= nlabel; i++)
+		root[i] = find_root(root, i);
+	/* Candidates: fragments that look like seals on their own ... */
+	int nc = 0;
+	struct comp *cand = comps + ncomp;
+	for (int i = 0; i < ncomp; i++) {
+		const struct comp *c = &comps[i];
+		int bw = c->x1 - c->x0 + 1, bh = c->y1 - c->y0 + 1;
+		int lo = bw < bh ? bw : bh, hi = bw < bh ? bh : bw;
+		if (lo >= LOCATE_MIN_SIDE && hi <= 3 * lo && nc < MERGE_MAX)
+			cand[nc++] = *c;
+	}
+	/* ... and groups of two or more fragments. */
+	for (int i = 0; i < nm; i++) {
+		int r = root[comps[i].label], members = 0;
+		if (r != comps[i].label)
+			continue;
+		struct comp g = comps[i];
+		g.merged = 1;
+		g.mass = 0;
+		for (int j = 0; j < nm; j++) {
+			const struct comp *b = &comps[j];
+			if (root[b->label] != r)
+				continue;
+			members++;
+			g.x0 = b->x0 < g.x0 ? b->x0 : g.x0;
+			g.y0 = b->y0 < g.y0 ? b->y0 : g.y0;
+			g.x1 = b->x1 > g.x1 ? b->x1 : g.x1;
+			g.y1 = b->y1 > g.y1 ? b->y1 : g.y1;
+			g.mass += b->mass;
+		}
+		int bw = g.x1 - g.x0 + 1, bh = g.y1 - g.y0 + 1;
+		int lo = bw < bh ? bw : bh, hi = bw < bh ? bh : bw;
+		if (members > 1 && lo >= LOCATE_MIN_SIDE && hi <= 3 * lo && nc < MERGE_MAX)
+			cand[nc++] = g;
+	}
+	memmove(comps, cand, (size_t)nc * sizeof(*comps));
+	ncomp = nc;
 	qsort(comps, (size_t)ncomp, sizeof(*comps), cmp_comp);
 	for (int i = 0; i < ncomp && *n < max; i++)
-		if (fit_component(m, lab, &comps[i], thr, factor, &out[*n]) == 0)
+		if (fit_component(m, lab, root, &comps[i], thr, factor, &out[*n]) == 0)
 			(*n)++;
 	rc = 0;
 out:
@@ -387,5 +465,6 @@ out:
 	free(lab);
 	free(stack);
 	free(comps);
+	free(root);
 	return rc;
 }
