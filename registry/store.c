@@ -11,6 +11,8 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +31,10 @@ static const char *const DB_NAMES[STORE_DB_COUNT] = {
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB_COUNT];
+	/* Held shared by every live transaction of this process and taken
+	 * exclusively to adopt a map grown by another process: LMDB allows
+	 * mdb_env_set_mapsize() only while no transaction is active here. */
+	pthread_rwlock_t resize_lock;
 };
 
 struct store_txn {
@@ -36,6 +42,7 @@ struct store_txn {
 	MDB_txn *txn;
 	int write;
 	int error;
+	int holds_lock; /* shares st->resize_lock while the snapshot is live */
 };
 
 struct store_cursor {
@@ -91,6 +98,7 @@ store_open(const char *dir, size_t map_size, int flags, struct store **out)
 	st = calloc(1, sizeof *st);
 	if (st == NULL)
 		return SEAL_ENOMEM;
+	pthread_rwlock_init(&st->resize_lock, NULL);
 	if (flags & STORE_CREATE) {
 		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 			free(st);
@@ -139,7 +147,55 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize_lock);
 	free(st);
+}
+
+/* Set the map size (0: adopt the size another process grew the file to)
+ * once no transaction of ours is live.  The caller holds no share of the lock.  A thread that
+ * still holds another transaction (a read snapshot while it writes) would
+ * wait for itself, so give up after a second with SEAL_EBUSY: try again. */
+static int
+adopt_map_size(struct store *st, size_t map_size)
+{
+	struct timespec pause = {0, 1000 * 1000};
+	int rc;
+
+	for (int i = 0; i < 1000; i++) {
+		if (pthread_rwlock_trywrlock(&st->resize_lock) == 0) {
+			rc = mdb_env_set_mapsize(st->env, map_size);
+			pthread_rwlock_unlock(&st->resize_lock);
+			return store_error(rc);
+		}
+		nanosleep(&pause, NULL);
+	}
+	return SEAL_EBUSY;
+}
+
+/* Begin (txn == NULL: *out) or renew a transaction under a share of the
+ * resize lock, adopting a grown map when LMDB says so. */
+static int
+txn_start(struct store *st, int write, MDB_txn **txn, int renew)
+{
+	int rc;
+
+	for (int attempt = 0;; attempt++) {
+		pthread_rwlock_rdlock(&st->resize_lock);
+		rc = renew ? mdb_txn_renew(*txn)
+		           : mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, txn);
+		if (rc != MDB_MAP_RESIZED || attempt == 1)
+			break;
+		/* A failed renew leaves the handle reset: it can be renewed again. */
+		pthread_rwlock_unlock(&st->resize_lock);
+		rc = adopt_map_size(st, 0);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc != 0) {
+		pthread_rwlock_unlock(&st->resize_lock);
+		return store_error(rc);
+	}
+	return 0;
 }
 
 int
@@ -151,20 +207,24 @@ store_txn_begin(struct store *st, int write, struct store_txn **out)
 	*out = NULL;
 	if (t == NULL)
 		return SEAL_ENOMEM;
-	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* Another process grew the map: adopt its size and retry once. */
-		mdb_env_set_mapsize(st->env, 0);
-		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
-	}
+	rc = txn_start(st, write, &t->txn, 0);
 	if (rc != 0) {
 		free(t);
-		return store_error(rc);
+		return rc;
 	}
 	t->st = st;
 	t->write = write;
+	t->holds_lock = 1;
 	*out = t;
 	return 0;
+}
+
+static void
+txn_release(struct store_txn *txn)
+{
+	if (txn->holds_lock)
+		pthread_rwlock_unlock(&txn->st->resize_lock);
+	txn->holds_lock = 0;
 }
 
 int
@@ -178,6 +238,7 @@ store_txn_commit(struct store_txn *txn)
 	} else {
 		rc = store_error(mdb_txn_commit(txn->txn));
 	}
+	txn_release(txn);
 	free(txn);
 	return rc;
 }
@@ -188,6 +249,7 @@ store_txn_abort(struct store_txn *txn)
 	if (txn == NULL)
 		return;
 	mdb_txn_abort(txn->txn);
+	txn_release(txn);
 	free(txn);
 }
 
@@ -195,6 +257,7 @@ void
 store_txn_reset(struct store_txn *txn)
 {
 	mdb_txn_reset(txn->txn);
+	txn_release(txn);
 }
 
 int
@@ -203,14 +266,11 @@ store_txn_renew(struct store_txn *txn)
 	int rc;
 
 	txn->error = 0;
-	rc = mdb_txn_renew(txn->txn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* As in store_txn_begin(): another process grew the map.  The
-		 * failed renew left the handle reset, so it can be renewed again. */
-		mdb_env_set_mapsize(txn->st->env, 0);
-		rc = mdb_txn_renew(txn->txn);
-	}
-	return store_error(rc);
+	txn_release(txn);
+	rc = txn_start(txn->st, 0, &txn->txn, 1);
+	if (rc == 0)
+		txn->holds_lock = 1;
+	return rc;
 }
 
 int
@@ -388,7 +448,7 @@ store_usage(struct store *st, uint64_t *used, uint64_t *map_size)
 int
 store_set_map_size(struct store *st, size_t map_size)
 {
-	return store_error(mdb_env_set_mapsize(st->env, map_size));
+	return adopt_map_size(st, map_size);
 }
 
 uint64_t

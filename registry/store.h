@@ -115,8 +115,11 @@ int store_count(struct store_txn *txn, enum store_db db, uint64_t *count);
 /* Map size and bytes in use (last page number x page size). */
 int store_usage(struct store *st, uint64_t *used, uint64_t *map_size);
 
-/* Grow (or shrink, down to what is used) the map; no transaction may be
- * active in this process. */
+/* Grow (or shrink, down to what is used) the map.  Waits up to a second
+ * for this process's live transactions to end (SEAL_EBUSY otherwise: a
+ * thread that holds a transaction must not call this).  A map grown by
+ * another process is adopted the same way, inside store_txn_begin() and
+ * store_txn_renew(), which may therefore also answer SEAL_EBUSY. */
 int store_set_map_size(struct store *st, size_t map_size);
 
 /* Touch every page that holds data (a cursor walk over every database), so
