@@ -638,6 +638,14 @@ measure(struct work *wk, const struct cand *c, double *f)
 	f[SCORE_COVER] = c->reg->coverage;
 	f[SCORE_INK] = nt > 0 ? nq / nt : 0;
 	f[SCORE_POLAR] = c->polar;
+	/* Text-band correlation where the query has ink nearby: erased or faded
+	 * patches do not count against it. */
+	for (size_t i = 0; i < np; i++)
+		if (wk->mask[i] && wk->tf.v[i] >= 0.5f && wk->dq[i] > (0.025 * rn) * (0.025 * rn))
+			wk->mask[i] = 0;
+	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
+	view_blur(&wk->tb, bs, wk->tmp);
+	f[SCORE_NCC_PRESENT] = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
 }
 
 int

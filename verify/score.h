@@ -11,17 +11,18 @@
 #include "verify/matcher.h"
 
 enum score_feature {
-	SCORE_NCC,     /* correlation of ink after alignment, reference blurred to match */
-	SCORE_NCC_MID, /* the same over the text band (0.35 < rho / outline < 0.85) */
-	SCORE_EXTRA0,  /* share of query ink outside the (dilated) reference ink */
-	SCORE_EXTRA1,  /* share of query ink beyond 1 grid pixel of it */
-	SCORE_MISSING, /* share of reference ink far from query ink */
-	SCORE_DIL,     /* dilation of the reference that best explains the query, ref px */
-	SCORE_BLUR,    /* blur matched to the query, reference pixels (sigma) */
-	SCORE_SCALE,   /* query seal scale / reference seal scale */
-	SCORE_COVER,   /* share of outline rays inside the photo */
-	SCORE_INK,     /* query ink pixels / reference ink pixels */
-	SCORE_POLAR,   /* polar correlation peak of the rotation found */
+	SCORE_NCC,         /* correlation of ink after alignment, reference blurred to match */
+	SCORE_NCC_MID,     /* the same over the text band (0.35 < rho / outline < 0.85) */
+	SCORE_EXTRA0,      /* share of query ink outside the (dilated) reference ink */
+	SCORE_EXTRA1,      /* share of query ink beyond 1 grid pixel of it */
+	SCORE_MISSING,     /* share of reference ink far from query ink */
+	SCORE_DIL,         /* dilation of the reference that best explains the query, ref px */
+	SCORE_BLUR,        /* blur matched to the query, reference pixels (sigma) */
+	SCORE_SCALE,       /* query seal scale / reference seal scale */
+	SCORE_COVER,       /* share of outline rays inside the photo */
+	SCORE_INK,         /* query ink pixels / reference ink pixels */
+	SCORE_POLAR,       /* polar correlation peak of the rotation found */
+	SCORE_NCC_PRESENT, /* text-band correlation where the query has ink nearby */
 	SCORE_NFEAT
 };
 

@@ -302,9 +302,11 @@ run_pairs(const char *manifest, const char *root, int threads, int figures)
 		pthread_create(&th[t], NULL, worker, &j);
 	for (int t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
-	printf("pair_id,score,verdict%s\n",
-	       figures ? ",ncc,ncc_mid,extra0,extra1,missing,dil,blur,scale,cover,ink,polar,ms"
-	               : "");
+	printf(
+	    "pair_id,score,verdict%s\n",
+	    figures
+	        ? ",ncc,ncc_mid,extra0,extra1,missing,dil,blur,scale,cover,ink,polar,ncc_present,ms"
+	        : "");
 	for (int i = 0; i < np; i++) {
 		printf("%s,%.6f,%s", pairs[i].id, pairs[i].score, pairs[i].verdict);
 		if (figures) {
