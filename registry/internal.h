@@ -13,6 +13,8 @@
 
 struct registry {
 	struct store *st;
+	struct store *qst;      /* the verification log's own environment (DIR/verifications);
+	                           NULL in a read-only copy that has none */
 	struct crypto_key *key; /* key pair, or public key only (backups) */
 	uint8_t client_key[32];
 };
@@ -32,6 +34,11 @@ struct registry_counts {
 #define META_CLIENT_KEY "client_key"
 #define META_COUNTS "counts"
 #define REGISTRY_SCHEMA_VERSION "1"
+#define REGISTRY_QUERYLOG_DIR "verifications"
+#define REGISTRY_QUERYLOG_MAP ((size_t)1 << 36) /* 64 GiB of address space */
+
+/* Open (creating it unless read_only) the verification log environment. */
+int registry_querylog_open(struct registry *reg, const char *dir, int read_only);
 
 /* Read "counts" (zeros when absent) / write it back. */
 int registry_counts_get(struct store_txn *t, struct registry_counts *out);

@@ -230,6 +230,9 @@ registry_open(const char *dir, const struct registry_options *opt, struct regist
 	store_txn_abort(t);
 	if (rc != 0)
 		goto out;
+	rc = registry_querylog_open(reg, dir, opt != NULL && opt->read_only);
+	if (rc != 0)
+		goto out;
 	/* The key pair when we have it; a backup has only the public key. */
 	if ((rc = path_join(path, sizeof path, dir, REGISTRY_KEY_FILE)) == 0)
 		rc = crypto_key_load(path, &reg->key);
@@ -250,6 +253,7 @@ registry_close(struct registry *reg)
 	if (reg == NULL)
 		return;
 	store_close(reg->st);
+	store_close(reg->qst);
 	crypto_key_free(reg->key);
 	explicit_bzero(reg->client_key, sizeof reg->client_key);
 	free(reg);
@@ -389,8 +393,13 @@ registry_stats(struct registry_txn *txn, struct registry_stats *out)
 		rc = store_count(txn->t, STORE_ENGRAVERS, &out->engravers);
 	if (rc == 0)
 		rc = store_count(txn->t, STORE_ACCOUNTS, &out->accounts);
-	if (rc == 0)
-		rc = store_count(txn->t, STORE_QUERIES, &out->queries);
+	if (rc == 0 && txn->reg->qst != NULL) {
+		struct store_txn *q;
+		if ((rc = store_txn_begin(txn->reg->qst, 0, &q)) == 0) {
+			rc = store_count(q, STORE_QUERIES, &out->queries);
+			store_txn_abort(q);
+		}
+	}
 	if (rc != 0)
 		return rc;
 	for (int i = 0; i < SEAL_STATUS_COUNT; i++) {
@@ -409,6 +418,11 @@ registry_backup(struct registry *reg, const char *dest)
 	char path[PATH_MAX];
 	int rc = store_backup(reg->st, dest);
 
+	if (rc == 0 && reg->qst != NULL) {
+		rc = path_join(path, sizeof path, dest, REGISTRY_QUERYLOG_DIR);
+		if (rc == 0)
+			rc = store_backup(reg->qst, path);
+	}
 	if (rc == 0)
 		rc = path_join(path, sizeof path, dest, "registry.pub");
 	if (rc == 0)

@@ -159,8 +159,8 @@ int registry_seal_register(struct registry *reg, const struct registry_actor *ac
  * is the index of the registration that failed (n when the commit itself
  * failed) and the registry is unchanged.  Serials follow input order. */
 int registry_seal_register_batch(struct registry *reg, const struct registry_actor *actor,
-				 const struct seal_registration *in, size_t n,
-				 struct seal_record *out, int *region_mismatch, size_t *failed);
+                                 const struct seal_registration *in, size_t n,
+                                 struct seal_record *out, int *region_mismatch, size_t *failed);
 
 /* Change a seal's status (admin or police; SEAL_EPERM otherwise): checks
  * the lifecycle (SEAL_ETRANSITION), requires a reason (SEAL_ETEXT), writes

@@ -75,7 +75,7 @@ registration_validate(const struct registry_actor *actor, const struct seal_regi
  * Returns 0 or the error; on error the caller must abort t. */
 static int
 seal_register_in(struct registry *reg, struct store_txn *t, const struct registry_actor *actor,
-		 const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
+                 const struct seal_registration *in, struct seal_record *out, int *region_mismatch)
 {
 	struct seal_record rec;
 	struct engraver_record eng;
@@ -122,10 +122,10 @@ seal_register_in(struct registry *reg, struct store_txn *t, const struct registr
 	store_put(t, STORE_SEALS, rec.code, SEAL_CODE_LEN, &rec, sizeof rec, STORE_PUT_NOOVERWRITE);
 	if (in->impression_len > 0)
 		store_put(t, STORE_IMPRESSIONS, rec.code, SEAL_CODE_LEN, in->impression,
-			  in->impression_len, 0);
+		          in->impression_len, 0);
 	if (in->features_len > 0)
 		store_put(t, STORE_FEATURES, rec.code, SEAL_CODE_LEN, in->features,
-			  in->features_len, 0);
+		          in->features_len, 0);
 	store_put(t, STORE_BY_HOLDER, hkey, holder_key(hkey, rec.holder, rec.code), "", 0, 0);
 	memcpy(ckey, rec.credit_code, SEAL_CREDIT_LEN);
 	memcpy(ckey + SEAL_CREDIT_LEN, rec.code, SEAL_CODE_LEN);
@@ -154,16 +154,16 @@ seal_register_in(struct registry *reg, struct store_txn *t, const struct registr
 
 int
 registry_seal_register(struct registry *reg, const struct registry_actor *actor,
-		       const struct seal_registration *in, struct seal_record *out,
-		       int *region_mismatch)
+                       const struct seal_registration *in, struct seal_record *out,
+                       int *region_mismatch)
 {
 	return registry_seal_register_batch(reg, actor, in, 1, out, region_mismatch, NULL);
 }
 
 int
 registry_seal_register_batch(struct registry *reg, const struct registry_actor *actor,
-			     const struct seal_registration *in, size_t n, struct seal_record *out,
-			     int *region_mismatch, size_t *failed)
+                             const struct seal_registration *in, size_t n, struct seal_record *out,
+                             int *region_mismatch, size_t *failed)
 {
 	struct store_txn *t;
 	int rc = store_txn_begin(reg->st, 1, &t);
@@ -172,7 +172,7 @@ registry_seal_register_batch(struct registry *reg, const struct registry_actor *
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		rc = seal_register_in(reg, t, actor, &in[i], out ? &out[i] : NULL,
-				      region_mismatch ? &region_mismatch[i] : NULL);
+		                      region_mismatch ? &region_mismatch[i] : NULL);
 		if (rc != 0) {
 			if (failed != NULL)
 				*failed = i;

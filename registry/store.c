@@ -109,6 +109,8 @@ store_open(const char *dir, size_t map_size, int flags, struct store **out)
 		env_flags |= MDB_RDONLY;
 	if (flags & STORE_NOSYNC)
 		env_flags |= MDB_NOSYNC;
+	if (flags & STORE_WRITEMAP)
+		env_flags |= MDB_WRITEMAP | MDB_MAPASYNC | MDB_NOSYNC;
 	rc = mdb_env_create(&st->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->env, STORE_DB_COUNT);

@@ -39,6 +39,8 @@ enum store_flags {
 	STORE_CREATE = 1 << 0,   /* create the directory's environment and databases */
 	STORE_READONLY = 1 << 1, /* open read-only (e.g. audit verify of a backup) */
 	STORE_NOSYNC = 1 << 2,   /* no fsync at commit: benchmarks and bulk loads only */
+	STORE_WRITEMAP = 1 << 3, /* write through the map, flushed by the kernel in its own
+	                            time: for the high-volume, non-critical verification log */
 };
 
 #define STORE_MAP_SIZE_DEFAULT ((size_t)1 << 34) /* 16 GiB of address space */
