@@ -39,6 +39,7 @@ static const struct route routes[] = {
      route_archive_search_impression},
     {"/v1/archive/{code}", M_GET, ACCESS_POLICE, 1, 0, route_archive_get},
     {"/v1/archive/{code}/impression.png", M_GET, ACCESS_POLICE, 1, 0, route_archive_impression},
+    {"/v1/archive/{code}/verifications", M_GET, ACCESS_POLICE, 1, 0, route_archive_verifications},
     {"/v1/archive/{code}/status", ROUTER_M_POST, ACCESS_POLICE, 1, 16 KB, route_archive_status},
     /* Pages. */
     {"/", M_GET, ACCESS_OPEN, 0, 0, route_page},

@@ -36,6 +36,7 @@ void route_engraver_list(struct request *r);
 /* routes_police.c */
 void route_archive_get(struct request *r);
 void route_archive_impression(struct request *r);
+void route_archive_verifications(struct request *r);
 void route_archive_status(struct request *r);
 void route_archive_search(struct request *r);
 void route_archive_search_impression(struct request *r);

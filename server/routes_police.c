@@ -146,6 +146,41 @@ route_archive_get(struct request *r)
 	request_json(r, 200);
 }
 
+/* The verification log of any well-formed code, registered or not: checks
+ * of forged codes are logged, and this is where the police read them. */
+void
+route_archive_verifications(struct request *r)
+{
+	char code[SEAL_CODE_LEN + 1];
+	struct seal_record s;
+	unsigned nq = ARCHIVE_QUERIES_DEFAULT;
+	struct json_writer w;
+	int rc;
+
+	if (request_query_uint(r, "limit", 1, SEAL_PAGE_MAX, &nq) != 0)
+		return;
+	if (routes_code_param(r, code) != 0)
+		return;
+	if (audit(r, "verifications", code) != 0)
+		return;
+	jw_init(&w, r->out);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "code", code);
+	jw_key(&w, "registered");
+	jw_bool(&w, registry_seal_get(r->txn, code, &s) == 0);
+	jw_key(&w, "queries");
+	jw_arr_begin(&w);
+	rc = registry_query_list(r->txn, code, nq, query_one, &w);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	jw_finish(&w);
+	if (rc != 0) {
+		request_fail(r, rc, NULL);
+		return;
+	}
+	request_json(r, 200);
+}
+
 void
 route_archive_impression(struct request *r)
 {

@@ -657,6 +657,31 @@ def test_archive(ctx):
                                                                        "audit_head"))
 
 
+def test_forged_code_checks_logged(ctx):
+    """A citizen checking an unregistered (forged) code gets 404, and the police
+    see that check in the code's verification log; the read is audited."""
+    d = ctx.main
+    code = "6101001099999"
+    for _ in range(2):
+        expect_error(d.get("/v1/seals/" + code), 404, "not_registered", "code")
+    deadline = time.monotonic() + 8.0
+    while True:
+        before = d.settle()
+        doc = expect_json(d.get("/v1/archive/%s/verifications" % code, token=ctx.police))
+        if len(doc.get("queries", [])) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    eq(doc.get("code"), code, "verifications code")
+    eq(doc.get("registered"), False, "verifications of a forged code: registered")
+    rows = [q for q in doc.get("queries", []) if q.get("route") == "lookup"]
+    check(len(rows) >= 2, "expected 2 lookup rows for the forged code, got %r" % doc)
+    eq(rows[0].get("result"), "not_registered", "forged-code row result")
+    after = d.settle()
+    check(after["audit_length"] > before["audit_length"], "the verifications read was not audited")
+    expect_error(d.get("/v1/archive/61010019/verifications", token=ctx.police), 400,
+                 "code_length", "code")
+
+
 def test_police_reads_audited(ctx):
     d = ctx.main
     code = "4401002000002"
@@ -970,6 +995,8 @@ def privileged_routes(ctx):
         ("status", "POST", "/v1/archive/%s/status" % code, stat, "application/json", None,
          {"police", "admin"}),
         ("archive search", "GET", "/v1/archive?" + qs(engraver="6101001"), None, None, None,
+         {"police", "admin"}),
+        ("verifications", "GET", "/v1/archive/%s/verifications" % code, None, None, None,
          {"police", "admin"}),
         ("impression search", "POST", "/v1/archive/search/impression", photo, "image/jpeg",
          None, {"police", "admin"}),
@@ -1634,6 +1661,7 @@ TESTS = [
     ("engraver_listing", test_engraver_listing),
     ("archive", test_archive),
     ("police_reads_audited", test_police_reads_audited),
+    ("forged_code_checks_logged", test_forged_code_checks_logged),
     ("archive_search", test_archive_search),
     ("status_change", test_status_change),
     ("verify_impression", test_verify_impression),
