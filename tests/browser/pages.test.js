@@ -455,6 +455,16 @@ async function main() {
 			await shot(pol, 'police-archive');
 		});
 
+		await test('police: an unregistered code that citizens checked shows those checks (forged seal in use)', async () => {
+			await pol.fill('#arch-code', UNREGISTERED);
+			await pol.click('#arch-btn');
+			await pol.locator('#arch-result [data-forged-checks]').waitFor();
+			const q = await text(pol, '#queries-table tbody');
+			assert(q.includes('lookup') && q.includes('not_registered'),
+				'the citizen\'s check of the unregistered code is missing: ' + q);
+			await shot(pol, 'police-forged-checks');
+		});
+
 		await test('police: status change is applied and the citizen page shows it', async () => {
 			await pol.fill('#arch-code', TO_REVOKE);
 			await pol.click('#arch-btn');

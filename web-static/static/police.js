@@ -50,6 +50,8 @@
 			out.append(errorBanner(r.error));
 			$('status').hidden = true;
 			current = null;
+			if (r.error && r.error.code === 'not_registered')
+				await showForgedChecks(out, code);
 			return;
 		}
 		const a = r.data;
@@ -90,12 +92,7 @@
 		const qs = a.queries || [];
 		out.append(el('h3', {}, '核验日志 ', el('span', {class: 'en', lang: 'en'}, '/ Verification log (' + qs.length + ', newest first)')));
 		if (qs.length)
-			out.append(table('queries-table', ['时间 Time', '方式 Route', '结果 Result', '来源 Client'],
-				qs.map((q) => el('tr', {},
-					el('td', {class: 'nowrap'}, fmtTime(q.time)),
-					el('td', {}, q.route),
-					el('td', {}, q.result),
-					el('td', {class: 'mono small'}, String(q.client || '').slice(0, 24))))));
+			out.append(queryTable(qs));
 		else
 			out.append(el('p', {class: 'muted small'}, '尚无核验记录 / Nobody has verified this seal yet.'));
 
@@ -119,6 +116,32 @@
 			}
 		} else {
 			imgBox.append(el('p', {class: 'muted small'}, '无备案印模 / No impression stored.'));
+		}
+	}
+
+	function queryTable(qs) {
+		return table('queries-table', ['时间 Time', '方式 Route', '结果 Result', '来源 Client'],
+			qs.map((q) => el('tr', {},
+				el('td', {class: 'nowrap'}, fmtTime(q.time)),
+				el('td', {}, q.route),
+				el('td', {}, q.result),
+				el('td', {class: 'mono small'}, String(q.client || '').slice(0, 24)))));
+	}
+
+	/* An unregistered code may still have been checked: a forged seal in use. */
+	async function showForgedChecks(out, code) {
+		const v = await api('/v1/archive/' + encodeURIComponent(code) + '/verifications', {auth: true});
+		if (!v.ok || !v.data)
+			return;
+		const qs = v.data.queries || [];
+		out.append(el('h3', {}, '该编码的核验记录 ', el('span', {class: 'en', lang: 'en'},
+			'/ Checks of this unregistered code (' + qs.length + ')')));
+		if (qs.length) {
+			out.append(el('p', {class: 'banner bad', 'data-forged-checks': String(qs.length)},
+				'有人在核验这个未备案的编码：可能有伪造印章在使用。 / Someone checked this unregistered code: a forged seal may be in use.'));
+			out.append(queryTable(qs));
+		} else {
+			out.append(el('p', {class: 'muted small'}, '无人核验过此编码 / Nobody has checked this code.'));
 		}
 	}
 
