@@ -55,6 +55,9 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 ALL_SRC := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c)) $(TEST_SRC) $(TESTSUP) $(FUZZ_SRC) \
            $(BENCH_SRC) $(TOOL_SRC) tests/fuzz/replay.c
 
+# Keep objects that pattern rules made on the way (tests, tools, fuzz targets).
+.SECONDARY:
+
 .PHONY: all deps test check check-asan bench bench-match run install clean format tests fuzz
 all: deps-build $(PROGS)
 
