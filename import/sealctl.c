@@ -201,24 +201,44 @@ print_engraver(const struct engraver_record *e, void *arg)
 	return 0;
 }
 
+/* A read-only listing: options, a snapshot, walk() printing rows (or
+ * appending them to arr with --json), then the JSON array. */
 static int
-cmd_engraver_list(struct ctl *ctl, int argc, char **argv)
+run_listing(struct ctl *ctl, int argc, char **argv, const char *w1, const char *w2,
+            int (*walk)(struct registry_txn *txn, json_t *arr))
 {
 	struct option spec[] = {{0}};
 	const char *v[1] = {0};
 	struct registry_txn *txn;
-	json_t *arr = ctl->json ? json_array() : NULL;
-	int rc = parse_opts(ctl, find_command("engraver", "list"), argc, argv, spec, v);
+	json_t *arr;
+	int rc = parse_opts(ctl, find_command(w1, w2), argc, argv, spec, v);
 
 	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
 		return rc;
+	arr = ctl->json ? json_array() : NULL;
 	rc = registry_read_begin(ctl->reg, &txn);
 	if (rc == 0)
-		rc = registry_engraver_each(txn, print_engraver, arr);
+		rc = walk(txn, arr);
 	registry_read_end(txn);
+	if (rc != 0) {
+		json_decref(arr);
+		return fail(rc, w1);
+	}
 	if (arr != NULL)
 		json_print(arr);
-	return rc ? fail(rc, "engraver list") : 0;
+	return 0;
+}
+
+static int
+walk_engravers(struct registry_txn *txn, json_t *arr)
+{
+	return registry_engraver_each(txn, print_engraver, arr);
+}
+
+static int
+cmd_engraver_list(struct ctl *ctl, int argc, char **argv)
+{
+	return run_listing(ctl, argc, argv, "engraver", "list", walk_engravers);
 }
 
 static int
@@ -331,23 +351,15 @@ print_account(const struct account_record *a, void *arg)
 }
 
 static int
+walk_accounts(struct registry_txn *txn, json_t *arr)
+{
+	return registry_account_each(txn, print_account, arr);
+}
+
+static int
 cmd_token_list(struct ctl *ctl, int argc, char **argv)
 {
-	struct option spec[] = {{0}};
-	const char *v[1] = {0};
-	struct registry_txn *txn;
-	json_t *arr = ctl->json ? json_array() : NULL;
-	int rc = parse_opts(ctl, find_command("token", "list"), argc, argv, spec, v);
-
-	if (rc != 0 || (rc = open_registry(ctl, 1)) != 0)
-		return rc;
-	rc = registry_read_begin(ctl->reg, &txn);
-	if (rc == 0)
-		rc = registry_account_each(txn, print_account, arr);
-	registry_read_end(txn);
-	if (arr != NULL)
-		json_print(arr);
-	return rc ? fail(rc, "token list") : 0;
+	return run_listing(ctl, argc, argv, "token", "list", walk_accounts);
 }
 
 static int
