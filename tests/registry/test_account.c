@@ -20,16 +20,10 @@
 #include "registry/registry.h"
 #include "tests/support/regfix.h"
 
-struct fx {
-	char dir[REGFIX_PATH_MAX];
-	struct registry *reg;
-	struct registry_actor admin;
-};
-
 static int
 setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof *fx);
+	struct regfix_fx *fx = calloc(1, sizeof *fx);
 
 	fx->reg = regfix_registry_new(fx->dir, 0);
 	registry_actor_local(&fx->admin);
@@ -39,18 +33,7 @@ setup(void **state)
 }
 
 static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	registry_close(fx->reg);
-	regfix_rmrf(fx->dir);
-	free(fx);
-	return 0;
-}
-
-static int
-check(struct fx *fx, const char *token, struct account_record *out)
+check(struct regfix_fx *fx, const char *token, struct account_record *out)
 {
 	struct registry_txn *txn;
 	struct account_record tmp;
@@ -64,7 +47,7 @@ check(struct fx *fx, const char *token, struct account_record *out)
 
 /* The whole data.mdb in memory. */
 static uint8_t *
-read_data(struct fx *fx, size_t *len)
+read_data(struct regfix_fx *fx, size_t *len)
 {
 	char path[REGFIX_PATH_MAX + 16];
 	uint8_t *buf;
@@ -87,7 +70,7 @@ read_data(struct fx *fx, size_t *len)
 static void
 test_issue_check(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	static const struct {
 		enum account_role role;
 		const char *scope;
@@ -162,7 +145,7 @@ test_issue_check(void **state)
 static void
 test_malformed(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1], bad[REGISTRY_TOKEN_LEN + 8];
 
 	regfix_expect_rc(0, registry_token_issue(fx->reg, &fx->admin, ROLE_ADMIN, NULL, token, id),
@@ -189,7 +172,7 @@ test_malformed(void **state)
 static void
 test_revoke(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	char t1[REGISTRY_TOKEN_LEN + 1], id1[ACCOUNT_ID_LEN + 1];
 	char t2[REGISTRY_TOKEN_LEN + 1], id2[ACCOUNT_ID_LEN + 1];
 	struct account_record acct;
@@ -243,7 +226,7 @@ count_account(const struct account_record *a, void *arg)
 static void
 test_scopes(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1];
 	struct registry_actor eng;
 	struct account_record acct;
@@ -312,7 +295,7 @@ test_actor_name_utf8(void **state)
 	static const char *const units[] = {
 	    "A西安市公安局碑林分局刑侦大队", "AB西安市公安局碑林分局",
 	    "西安市公安局碑林分局刑侦大队", "unit-ascii-only-and-quite-long"};
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1],
@@ -341,11 +324,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_issue_check, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_actor_name_utf8, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_check, setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed, setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_revoke, setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_scopes, setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_actor_name_utf8, setup, regfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

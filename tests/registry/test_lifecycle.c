@@ -24,36 +24,6 @@
 #include "registry/registry.h"
 #include "tests/support/regfix.h"
 
-struct fx {
-	char dir[REGFIX_PATH_MAX];
-	struct registry *reg;
-	struct registry_actor admin;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof *fx);
-
-	fx->reg = regfix_registry_new(fx->dir, 0);
-	registry_actor_local(&fx->admin);
-	regfix_engraver(fx->reg, "6101001");
-	regfix_engraver(fx->reg, "4401002");
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	registry_close(fx->reg);
-	regfix_rmrf(fx->dir);
-	free(fx);
-	return 0;
-}
-
 #define HIST_MAX 8
 
 struct hist {
@@ -131,7 +101,7 @@ test_check_matrix(void **state)
 
 /* Bring a fresh seal into status `from` (admin, one allowed step). */
 static void
-seal_in_status(struct fx *fx, int from, unsigned n, struct seal_record *rec)
+seal_in_status(struct regfix_fx *fx, int from, unsigned n, struct seal_record *rec)
 {
 	char holder[64];
 
@@ -148,7 +118,7 @@ seal_in_status(struct fx *fx, int from, unsigned n, struct seal_record *rec)
 static void
 test_transition_matrix(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	unsigned n = 0;
 
 	for (int from = 0; from < SEAL_STATUS_COUNT; from++)
@@ -240,7 +210,7 @@ test_transition_matrix(void **state)
 static void
 test_status_arguments(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_record rec;
 	struct regfix_state s0, s1;
 	char long_case[SEAL_CASE_MAX + 2];
@@ -284,7 +254,8 @@ test_status_arguments(void **state)
 
 /* An actor from a real token of the given role and scope. */
 static void
-actor_for(struct fx *fx, enum account_role role, const char *scope, struct registry_actor *out)
+actor_for(struct regfix_fx *fx, enum account_role role, const char *scope,
+          struct registry_actor *out)
 {
 	char token[REGISTRY_TOKEN_LEN + 1], id[ACCOUNT_ID_LEN + 1];
 	struct account_record acct;
@@ -299,7 +270,7 @@ actor_for(struct fx *fx, enum account_role role, const char *scope, struct regis
 }
 
 static int
-register_as(struct fx *fx, const struct registry_actor *actor, const char *prefix,
+register_as(struct regfix_fx *fx, const struct registry_actor *actor, const char *prefix,
             struct seal_record *out)
 {
 	struct seal_registration in = {0};
@@ -317,7 +288,7 @@ register_as(struct fx *fx, const struct registry_actor *actor, const char *prefi
 static void
 test_roles(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct registry_actor eng, police;
 	struct seal_record rec, got;
 	struct regfix_state s0, s1;
@@ -390,9 +361,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_check_matrix),
-	    cmocka_unit_test_setup_teardown(test_transition_matrix, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_status_arguments, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transition_matrix, regfix_setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_status_arguments, regfix_setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_roles, regfix_setup, regfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

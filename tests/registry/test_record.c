@@ -108,31 +108,14 @@ test_set_text(void **state)
 	            "46 bytes + a 3-byte character");
 }
 
-struct fx {
-	char dir[REGFIX_PATH_MAX];
-	struct registry *reg;
-	struct registry_actor admin;
-};
-
 static int
 setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof *fx);
+	struct regfix_fx *fx = calloc(1, sizeof *fx);
 
 	fx->reg = regfix_registry_new(fx->dir, 0);
 	registry_actor_local(&fx->admin);
 	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	registry_close(fx->reg);
-	regfix_rmrf(fx->dir);
-	free(fx);
 	return 0;
 }
 
@@ -155,7 +138,7 @@ e_collect(const struct engraver_record *e, void *arg)
 static void
 test_engravers(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct engraver_record e = {0}, got;
 	struct registry_txn *txn;
 	struct elist l = {0};
@@ -250,7 +233,7 @@ f_collect(const char *code, const void *features, size_t len, void *arg)
 static void
 test_features_walk(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_registration in = {0};
 	struct registry_txn *txn;
 	struct flist l = {0};
@@ -295,8 +278,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_set_text),
-	    cmocka_unit_test_setup_teardown(test_engravers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_features_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_engravers, setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_features_walk, setup, regfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

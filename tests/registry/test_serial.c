@@ -31,36 +31,6 @@
 #include "registry/registry.h"
 #include "tests/support/regfix.h"
 
-struct fx {
-	char dir[REGFIX_PATH_MAX];
-	struct registry *reg;
-	struct registry_actor admin;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof *fx);
-
-	fx->reg = regfix_registry_new(fx->dir, 0);
-	registry_actor_local(&fx->admin);
-	regfix_engraver(fx->reg, "6101001");
-	regfix_engraver(fx->reg, "4401002");
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	registry_close(fx->reg);
-	regfix_rmrf(fx->dir);
-	free(fx);
-	return 0;
-}
-
 struct walk {
 	const char *prefix;
 	unsigned n;
@@ -108,7 +78,7 @@ expect_serials(struct registry *reg, const char *prefix, unsigned n)
 static void
 test_serials_sequential(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_record rec;
 	struct registry_txn *txn;
 	struct registry_stats st;
@@ -171,7 +141,7 @@ worker_run(void *arg)
 static void
 test_serials_threads(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct worker w[2] = {{fx->reg, 0, 0, 0}, {fx->reg, 1, 0, 0}};
 	pthread_t th[2];
 	uint64_t count = 0, bad = 0;
@@ -196,7 +166,7 @@ test_serials_threads(void **state)
 
 /* Take the state, run one failing registration, check nothing changed. */
 static void
-expect_failed_registration(struct fx *fx, const struct registry_actor *actor,
+expect_failed_registration(struct regfix_fx *fx, const struct registry_actor *actor,
                            const struct seal_registration *in, int want, const char *what)
 {
 	struct regfix_state s0, s1;
@@ -221,7 +191,7 @@ static void
 test_failed_registration_changes_nothing(void **state)
 {
 	static uint8_t big[SEAL_IMPRESSION_MAX_BYTES + 1];
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_registration in = {0}, bad;
 	struct seal_record rec;
 	struct regfix_state s0, s1;
@@ -322,7 +292,7 @@ test_map_full(void **state)
 	static uint8_t blob[SEAL_IMPRESSION_MAX_BYTES];
 	char dir[REGFIX_PATH_MAX];
 	struct registry *reg = regfix_registry_new(dir, (size_t)1 << 20);
-	struct fx fx;
+	struct regfix_fx fx;
 	struct seal_registration in = {0};
 	struct seal_record rec;
 	struct registry_options opt = {.map_size = (size_t)8 << 20};
@@ -384,7 +354,7 @@ test_map_full(void **state)
 static void
 test_serial_exhausted(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_record rec;
 	struct store_txn *t;
 	struct store_val v;
@@ -423,7 +393,7 @@ test_serial_exhausted(void **state)
 static void
 test_batch_all_or_none(void **state)
 {
-	struct fx *fx = *state;
+	struct regfix_fx *fx = *state;
 	struct seal_registration in[5];
 	struct seal_record out[5];
 	struct regfix_state s0, s1;
@@ -523,7 +493,7 @@ test_map_full_small_records(void **state)
 		char dir[REGFIX_PATH_MAX], holder[SEAL_HOLDER_MAX + 1], credit[SEAL_CREDIT_LEN + 1];
 		struct registry *reg = regfix_registry_new(dir, (size_t)1 << 20);
 		struct seal_registration in = {0};
-		struct fx fx;
+		struct regfix_fx fx;
 		uint64_t count = 0, bad = 0;
 		const char *why = NULL;
 		unsigned n = 0;
@@ -649,15 +619,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_serials_sequential, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_serials_threads, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_failed_registration_changes_nothing, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_serials_sequential, regfix_setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_serials_threads, regfix_setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_registration_changes_nothing, regfix_setup,
+	                                    regfix_teardown),
 	    cmocka_unit_test(test_map_full),
 	    cmocka_unit_test(test_map_full_small_records),
 	    cmocka_unit_test(test_map_grown_by_another_process),
-	    cmocka_unit_test_setup_teardown(test_serial_exhausted, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_batch_all_or_none, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serial_exhausted, regfix_setup, regfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_all_or_none, regfix_setup, regfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

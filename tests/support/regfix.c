@@ -329,3 +329,27 @@ regfix_file_sha256(const char *dir, const char *name, uint8_t out[CRYPTO_SHA256_
 	crypto_sha256(buf, len, out);
 	free(buf);
 }
+
+int
+regfix_setup(void **state)
+{
+	struct regfix_fx *fx = calloc(1, sizeof *fx);
+
+	fx->reg = regfix_registry_new(fx->dir, 0);
+	registry_actor_local(&fx->admin);
+	regfix_engraver(fx->reg, "6101001");
+	regfix_engraver(fx->reg, "4401002");
+	*state = fx;
+	return 0;
+}
+
+int
+regfix_teardown(void **state)
+{
+	struct regfix_fx *fx = *state;
+
+	registry_close(fx->reg);
+	regfix_rmrf(fx->dir);
+	free(fx);
+	return 0;
+}

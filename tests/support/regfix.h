@@ -46,6 +46,20 @@ void regfix_png(int side, uint8_t **png, size_t *len);
  * per pixel and channel) while the seal is found as before. */
 void regfix_png_noisy(int side, unsigned seed, uint8_t **png, size_t *len);
 
+/* The common fixture of the registry tests: a fresh registry in a temporary
+ * directory and the local admin actor. */
+struct regfix_fx {
+	char dir[REGFIX_PATH_MAX];
+	struct registry *reg;
+	struct registry_actor admin;
+};
+
+/* cmocka setup: a new struct regfix_fx with engravers 6101001 and 4401002. */
+int regfix_setup(void **state);
+
+/* cmocka teardown: close the registry, remove its directory, free the fixture. */
+int regfix_teardown(void **state);
+
 /* Add an active engraver prefix (7 digits) as the local admin. */
 void regfix_engraver(struct registry *reg, const char *prefix);
 
