@@ -573,6 +573,9 @@ measure(struct work *wk, const struct cand *c, double *f)
 	 * sub-pixel differences in resampling never count as extra ink. */
 	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 	view_blur(&wk->tb, bs > 0.7 ? bs : 0.7, wk->tmp);
+	for (size_t i = 0; i < np; i++)
+		if (wk->tf.v[i] >= 0.5f)
+			wk->tb.v[i] = 1.0f; /* thin strokes the extra blur dimmed */
 	view_edt(&wk->tb, 0.3f, wk->dt, wk->edt);
 	for (size_t i = 0; i < np; i++)
 		wk->tb.v[i] = wk->tf.v[i] < 0.5f ? 1.0f : 0.0f;

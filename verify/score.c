@@ -14,9 +14,9 @@
 
 #include "verify/score.h"
 
-#define ZBIAS 58.806   /* logistic regression intercept */
+#define ZBIAS 59.040   /* logistic regression intercept */
 #define Z_MATCH 3.25   /* z at or above: match (forgery -> match <= 2% on dev) */
-#define Z_MISMATCH 1.5 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
+#define Z_MISMATCH 1.0 /* z below: mismatch (genuine -> mismatch <= 3% on dev) */
 #define Z_SURE_NO -6.0 /* z below: mismatch even when quality is poor */
 #define MIN_RADIUS_PX 45.0
 #define MAX_MISSING 0.5 /* share of the reference's ink not found in the query */
@@ -40,7 +40,7 @@ score_decide(const struct score_input *in, struct match_result *out)
 		out->reason = "no_seal_found";
 		return;
 	}
-	double z = -4.6674 * lg(f[SCORE_EXTRA0]) + 36.077 * f[SCORE_NCC_PRESENT] - ZBIAS;
+	double z = -4.7110 * lg(f[SCORE_EXTRA0]) + 36.063 * f[SCORE_NCC_PRESENT] - ZBIAS;
 	out->score = 1 / (1 + exp(-(z - Z_MATCH) / 2));
 	if (z < Z_SURE_NO) {
 		out->verdict = MATCH_MISMATCH;
