@@ -24,8 +24,8 @@ hex_encode(const void *data, size_t n, char *out, size_t cap)
 	return 2 * n;
 }
 
-static int
-hex_value(char c)
+int
+hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -42,7 +42,7 @@ hex_decode(const char *text, size_t n, uint8_t *out, size_t cap, size_t *len)
 	if (n % 2 != 0 || n / 2 > cap)
 		return SEAL_EINVAL;
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
 		if (hi < 0 || lo < 0)
 			return SEAL_EINVAL;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);

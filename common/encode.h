@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
+
 /* Lower-case hex; needs cap >= 2n+1. */
 size_t hex_encode(const void *data, size_t n, char *out, size_t cap);
 int hex_decode(const char *text, size_t n, uint8_t *out, size_t cap, size_t *len);

@@ -60,6 +60,20 @@ int routes_code_param(struct request *r, char code[SEAL_CODE_LEN + 1]);
  * body.  Answers 415/400/413 itself and returns non-zero on failure. */
 int routes_image_body(struct request *r, const void **data, size_t *len);
 
+/* A page of seals being written as a JSON array (routes_list.c): the
+ * callback for registry_seal_list() and the find functions writes each seal
+ * in full and remembers the last one for the next page's cursor. */
+struct routes_list {
+	struct json_writer *w;
+	struct registry_txn *txn;
+	struct engraver_record eng; /* cache: seals of one engraver come together */
+	size_t count;
+	char last[SEAL_CODE_LEN + 1];
+	char last_holder[SEAL_HOLDER_MAX + 1];
+};
+
+int routes_list_one(const struct seal_record *s, void *arg);
+
 /* Record a verification-log row (route "lookup", "qr", "impression"). */
 void routes_log_query(struct request *r, const char *code, const char *route, const char *result);
 

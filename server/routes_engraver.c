@@ -300,38 +300,13 @@ route_qr_png(struct request *r)
 
 /* ---- GET /v1/engraver/seals ----------------------------------------- */
 
-struct list_ctx {
-	struct json_writer *w;
-	struct registry_txn *txn;
-	struct engraver_record eng;
-	size_t count;
-	char last[SEAL_CODE_LEN + 1];
-	char last_holder[SEAL_HOLDER_MAX + 1];
-};
-
-static int
-list_one(const struct seal_record *s, void *arg)
-{
-	struct list_ctx *c = arg;
-
-	if (strcmp(c->eng.prefix, s->engraver) != 0)
-		routes_engraver_of(c->txn, s, &c->eng);
-	jw_obj_begin(c->w);
-	routes_write_seal(c->w, s, &c->eng, 1);
-	jw_obj_end(c->w);
-	c->count++;
-	memcpy(c->last, s->code, sizeof(c->last));
-	memcpy(c->last_holder, s->holder, sizeof(c->last_holder));
-	return 0;
-}
-
 void
 route_engraver_list(struct request *r)
 {
 	char after[64] = "", prefix[16] = "", norm[SEAL_CODE_LEN + 1];
 	unsigned limit = 50;
 	struct json_writer w;
-	struct list_ctx c;
+	struct routes_list c;
 	const char *scope = auth_scope_prefix(&r->actor);
 	int rc;
 
@@ -373,7 +348,8 @@ route_engraver_list(struct request *r)
 	jw_obj_begin(&w);
 	jw_key(&w, "seals");
 	jw_arr_begin(&w);
-	rc = registry_seal_list(r->txn, prefix, after[0] ? after : NULL, limit, list_one, &c);
+	rc =
+	    registry_seal_list(r->txn, prefix, after[0] ? after : NULL, limit, routes_list_one, &c);
 	jw_arr_end(&w);
 	jw_key(&w, "next_after");
 	if (c.count == limit)

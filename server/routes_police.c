@@ -282,31 +282,6 @@ out:
 
 /* ---- GET /v1/archive?holder=|credit_code=|engraver= ----------------- */
 
-struct search_ctx {
-	struct json_writer *w;
-	struct registry_txn *txn;
-	struct engraver_record eng;
-	size_t count;
-	char last[SEAL_CODE_LEN + 1];
-	char last_holder[SEAL_HOLDER_MAX + 1];
-};
-
-static int
-search_one(const struct seal_record *s, void *arg)
-{
-	struct search_ctx *c = arg;
-
-	if (strcmp(c->eng.prefix, s->engraver) != 0)
-		routes_engraver_of(c->txn, s, &c->eng);
-	jw_obj_begin(c->w);
-	routes_write_seal(c->w, s, &c->eng, 1);
-	jw_obj_end(c->w);
-	c->count++;
-	memcpy(c->last, s->code, sizeof(c->last));
-	memcpy(c->last_holder, s->holder, sizeof(c->last_holder));
-	return 0;
-}
-
 void
 route_archive_search(struct request *r)
 {
@@ -315,7 +290,7 @@ route_archive_search(struct request *r)
 	char norm[SEAL_CODE_LEN + 1];
 	unsigned limit = 50;
 	int have = 0, rc;
-	struct search_ctx c;
+	struct routes_list c;
 	struct json_writer w;
 	const char *what;
 
@@ -375,13 +350,13 @@ route_archive_search(struct request *r)
 	if (holder[0])
 		rc =
 		    registry_seal_find_holder(r->txn, holder, after_holder[0] ? after_holder : NULL,
-		                              after[0] ? after : NULL, limit, search_one, &c);
+		                              after[0] ? after : NULL, limit, routes_list_one, &c);
 	else if (credit[0])
 		rc = registry_seal_find_credit(r->txn, credit, after[0] ? after : NULL, limit,
-		                               search_one, &c);
+		                               routes_list_one, &c);
 	else
-		rc = registry_seal_list(r->txn, prefix, after[0] ? after : NULL, limit, search_one,
-		                        &c);
+		rc = registry_seal_list(r->txn, prefix, after[0] ? after : NULL, limit,
+		                        routes_list_one, &c);
 	jw_arr_end(&w);
 	jw_key(&w, "next_after");
 	if (c.count == limit)

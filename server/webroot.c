@@ -14,19 +14,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "common/encode.h"
 #include "common/errors.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int
 webroot_decode(const char *src, size_t n, char *out, size_t cap)
@@ -44,8 +33,8 @@ webroot_decode(const char *src, size_t n, char *out, size_t cap)
 
 			if (i + 2 >= n)
 				return SEAL_EINVAL;
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = hex_digit(src[i + 1]);
+			lo = hex_digit(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return SEAL_EINVAL;
 			c = (char)(hi * 16 + lo);
