@@ -301,34 +301,46 @@ out:
 int
 matcher_hash(const uint8_t *features, size_t flen, uint8_t hash[MATCHER_HASH_BYTES])
 {
+	enum { K = 32, K0 = 4, B0 = 6, NB = 9, NF = NB * K };
 	struct seal_region reg;
 	float level;
-	double mag[FEAT_BANDS][17];
+	double x[NF], mean = 0;
 
 	if (!features || !hash)
 		return SEAL_EINVAL;
 	if (feat_parse(features, flen, &reg, &level))
 		return SEAL_ECORRUPT;
-	for (int b = 0; b < FEAT_BANDS; b++) {
+	/* Rotation-invariant figures: for the bands where the name runs (rho
+	 * about 0.5 to 1), the magnitudes of angular frequencies K0..K0+K-1
+	 * (character-sized detail) relative to the band's mean ink, log-compressed. */
+	for (int b = B0; b < B0 + NB; b++) {
 		double re[FEAT_ANGLES], im[FEAT_ANGLES];
 		for (int t = 0; t < FEAT_ANGLES; t++) {
 			re[t] = features[FEAT_HEADER + b * FEAT_ANGLES + t] / 255.0;
 			im[t] = 0;
 		}
 		polar_fft(re, im, FEAT_ANGLES, 0);
-		for (int k = 1; k <= 17 && k < FEAT_ANGLES / 2; k++)
-			mag[b][k - 1] = hypot(re[k], im[k]);
-	}
-	/* Bit (b, k): does frequency k carry more energy in band b than in the
-	 * next band out?  Magnitudes ignore rotation entirely. */
-	memset(hash, 0, MATCHER_HASH_BYTES);
-	for (int b = 0; b < FEAT_BANDS; b++)
-		for (int k = 0; k < 16; k++) {
-			int bit = b * 16 + k;
-			double x = mag[b][k], y = mag[(b + 1) % FEAT_BANDS][k];
-			if (x > y)
-				hash[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		double dc = fabs(re[0]) + 1e-3 * FEAT_ANGLES;
+		for (int k = 0; k < K; k++) {
+			double v = log1p(4.0 * hypot(re[K0 + k], im[K0 + k]) / dc);
+			x[(b - B0) * K + k] = v;
+			mean += v;
 		}
+	}
+	mean /= NF;
+	/* SimHash: bit i is the sign of the centred figures projected on a fixed
+	 * pseudo-random +-1 direction (a 32-bit LCG, seed 0x5ea1). */
+	memset(hash, 0, MATCHER_HASH_BYTES);
+	uint32_t st = 0x5ea1u;
+	for (int bit = 0; bit < 8 * MATCHER_HASH_BYTES; bit++) {
+		double dot = 0;
+		for (int j = 0; j < NF; j++) {
+			st = st * 1664525u + 1013904223u;
+			dot += (st & 0x80000000u) ? x[j] - mean : mean - x[j];
+		}
+		if (dot > 0)
+			hash[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	}
 	return 0;
 }
 

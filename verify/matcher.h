@@ -84,15 +84,19 @@ int matcher_compare(const struct image *ref, const uint8_t *features, size_t fle
 const char *match_verdict_name(enum match_verdict v);
 
 /*
- * Extract the rotation-invariant 256-bit hash from a feature blob (magnitudes
- * of the angular Fourier spectrum of ring bands, thresholded at their median).
+ * Extract the rotation-invariant 256-bit hash from a feature blob: the
+ * magnitudes of the angular Fourier spectrum of the ring bands that carry
+ * the name (frequencies 4-35, relative to each band's mean ink), reduced by
+ * SimHash (signs of 256 fixed pseudo-random projections).
  * Returns 0, SEAL_EINVAL (NULL) or SEAL_ECORRUPT (not a valid blob).
  */
 int matcher_hash(const uint8_t *features, size_t flen, uint8_t hash[MATCHER_HASH_BYTES]);
 
 /*
- * Hamming distance between two hashes, 0 (identical) .. 256.  Impressions of
- * the same seal typically lie well below 60; unrelated seals near 128.
+ * Hamming distance between two hashes, 0 (identical) .. 256 (a distance, not
+ * a similarity: smaller is more alike).  Renderings of one seal at another
+ * rotation differ by a handful of bits; distinct seals of the same layout by
+ * tens of bits.  A coarse pre-filter for 1:N search, never a verdict.
  */
 int matcher_hash_distance(const uint8_t a[MATCHER_HASH_BYTES], const uint8_t b[MATCHER_HASH_BYTES]);
 
