@@ -29,9 +29,12 @@ pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-# sealregd, rate limit out of the way, log to a file.
+# sealregd, rate limit out of the way, log to a file.  No access log (nginx
+# has access_log off); the verification log stays on (a product requirement:
+# every lookup is recorded).  EXTRA adds flags (e.g. EXTRA="--query-log 0").
 "$BIN/sealregd" --db "$REG" --listen 127.0.0.1:0 --threads "$THREADS" --rate 100000000 \
-	--burst 100000000 --log "$WORK/sealregd.log" >"$WORK/sealregd.out" 2>&1 &
+	--burst 100000000 --access-log 0 --query-log 1 ${EXTRA:-} --log "$WORK/sealregd.log" \
+	>"$WORK/sealregd.out" 2>&1 &
 spid=$!
 pids="$pids $spid"
 for i in $(seq 50); do
