@@ -27,14 +27,15 @@
 #include "verify/polar.h"
 #include "verify/score.h"
 
-#define MATCH_CANDIDATES 3 /* query regions compared at most */
-#define MATCH_ROT_PEAKS 3  /* rotation hypotheses per region */
-#define AA_SIGMA 0.6       /* anti-aliasing blur of the measured views */
-#define OUTLINE_RAYS 360   /* rays of the reference outline profile */
-#define COARSE_N 64        /* coarse view side, grid pixels */
-#define MID_N 112          /* middle view side, grid pixels */
-#define FINE_N 224         /* fine view side, grid pixels */
-#define LOCATE_SIDE 360    /* the locator works at about this many pixels */
+#define MATCH_CANDIDATES 3  /* query regions compared at most */
+#define MATCH_ROT_PEAKS 3   /* rotation hypotheses per region */
+#define MATCH_SURE_NCC 0.85 /* coarse correlation that ends the search for regions */
+#define AA_SIGMA 0.6        /* anti-aliasing blur of the measured views */
+#define OUTLINE_RAYS 360    /* rays of the reference outline profile */
+#define COARSE_N 64         /* coarse view side, grid pixels */
+#define MID_N 112           /* middle view side, grid pixels */
+#define FINE_N 224          /* fine view side, grid pixels */
+#define LOCATE_SIDE 360     /* the locator works at about this many pixels */
 #define PYR_LEVELS 5
 
 #define FEAT_MAGIC "SLF1"
@@ -556,9 +557,12 @@ measure(struct work *wk, const struct cand *c, double *f)
 	view_blur(&wk->q, AA_SIGMA, wk->tmp);
 	view_blur(&wk->tf, AA_SIGMA, wk->tmp);
 	/* The blur that best explains the query (photo blur, resolution). */
+	/* Blurs compose (sigma^2 adds), so each step blurs the previous one by
+	 * the difference only: cheap small kernels. */
+	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
 	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
-		memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
-		view_blur(&wk->tb, sigmas[i], wk->tmp);
+		double prev = i ? sigmas[i - 1] : 0;
+		view_blur(&wk->tb, sqrt(sigmas[i] * sigmas[i] - prev * prev), wk->tmp);
 		double r = view_ncc(wk->tb.v, wk->q.v, np);
 		if (r > best) {
 			best = r;
@@ -733,6 +737,8 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 		if (!have || c.ncc_coarse > best.ncc_coarse)
 			best = c;
 		have = 1;
+		if (best.ncc_coarse >= MATCH_SURE_NCC)
+			break; /* no other region will look more like the reference */
 	}
 	in.shape_ref = wk.rm.reg.shape;
 	if (have) {

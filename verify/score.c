@@ -1,10 +1,13 @@
 /*
  * score.c - from evidence figures to a score and a verdict.
  *
- * The evidence is combined linearly into a log-odds z (weights fitted by
- * logistic regression on the dev set, genuine against forgeries and other
- * seals, then rounded; the "extra ink" shares enter as logarithms because
- * genuine impressions have almost none).  score = 1 / (1 + exp(-(z - Z_MATCH)
+ * Two figures carry the evidence: the share of query ink outside the
+ * (blur-matched, dilation-matched) reference ink, which enters as a logarithm
+ * because genuine impressions have almost none, and the correlation over the
+ * text band where the query has ink.  They combine linearly into a log-odds
+ * z whose weights were fitted by logistic regression on the dev set
+ * (genuine against forgeries and other seals; even and odd identities gave
+ * the same EER when fitted on one and tested on the other).  score = 1 / (1 + exp(-(z - Z_MATCH)
  * / 2)), so 0.5 is the match threshold.  Quality gates run first: a region
  * too small, too incomplete or too blurred to show a re-engraving's
  * differences cannot earn "match"; it is "inconclusive" with its reason
@@ -21,6 +24,7 @@
 #define MIN_RADIUS_PX 45.0
 #define MAX_MISSING 0.5 /* share of the reference's ink not found in the query */
 #define MIN_COVER 0.55
+#define MAX_DETAIL_PX 4.0 /* coarsest resolvable detail, reference pixels, for a match */
 
 static double
 lg(double x)
@@ -56,7 +60,17 @@ score_decide(const struct score_input *in, struct match_result *out)
 		out->reason = gate;
 		return;
 	}
-	if (z >= Z_MATCH) {
+	/* The finest detail the photo resolves, in reference pixels: its blur
+	 * (as matched) or its sampling, whichever is coarser.  Re-engraved
+	 * borders and stars differ by 1-2 px; past MAX_DETAIL_PX a clean
+	 * comparison proves too little to say "match". */
+	double detail = f[SCORE_SCALE] > 0 ? 1.0 / f[SCORE_SCALE] : 1e9;
+	if (f[SCORE_BLUR] > detail)
+		detail = f[SCORE_BLUR];
+	if (z >= Z_MATCH && detail > MAX_DETAIL_PX) {
+		out->verdict = MATCH_INCONCLUSIVE;
+		out->reason = "resolution_too_low";
+	} else if (z >= Z_MATCH) {
 		out->verdict = MATCH_MATCH;
 	} else if (z < Z_MISMATCH) {
 		out->verdict = MATCH_MISMATCH;
