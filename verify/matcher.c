@@ -27,15 +27,15 @@
 #include "verify/polar.h"
 #include "verify/score.h"
 
-#define MATCH_CANDIDATES 3  /* query regions compared at most */
-#define MATCH_ROT_PEAKS 3   /* rotation hypotheses per region */
-#define MATCH_SURE_NCC 0.85 /* coarse correlation that ends the search for regions */
-#define AA_SIGMA 0.6        /* anti-aliasing blur of the measured views */
-#define OUTLINE_RAYS 360    /* rays of the reference outline profile */
-#define COARSE_N 64         /* coarse view side, grid pixels */
-#define MID_N 112           /* middle view side, grid pixels */
-#define FINE_N 224          /* fine view side, grid pixels */
-#define LOCATE_SIDE 360     /* the locator works at about this many pixels */
+#define MATCH_CANDIDATES 3     /* query regions compared at most */
+#define MATCH_ROT_PEAKS 3      /* rotation hypotheses per region */
+#define MATCH_POLAR_MARGIN 0.2 /* regions this far below the best polar peak are dropped */
+#define AA_SIGMA 0.6           /* anti-aliasing blur of the measured views */
+#define OUTLINE_RAYS 360       /* rays of the reference outline profile */
+#define COARSE_N 64            /* coarse view side, grid pixels */
+#define MID_N 112              /* middle view side, grid pixels */
+#define FINE_N 224             /* fine view side, grid pixels */
+#define LOCATE_SIDE 360        /* the locator works at about this many pixels */
 #define PYR_LEVELS 5
 
 #define FEAT_MAGIC "SLF1"
@@ -361,7 +361,7 @@ struct work {
 	struct pyramid qp;
 	struct view tc, tm, tf, tfb, q, tb;
 	struct polar_image *pr, *pq;
-	float *tmp, *dt, *dq, *di;
+	float *tmp, *dt, *dq, *di, *t07;
 	uint8_t *mask;
 	void *edt;
 	double outline[OUTLINE_RAYS]; /* reference outline radius per angle, seal radii */
@@ -385,6 +385,7 @@ work_fini(struct work *w)
 	free(w->dt);
 	free(w->dq);
 	free(w->di);
+	free(w->t07);
 	free(w->mask);
 	free(w->edt);
 }
@@ -463,49 +464,67 @@ struct cand {
 	const struct seal_region *reg;
 };
 
-static int
-align_candidate(struct work *wk, const struct seal_region *reg, struct cand *c)
-{
+/* A candidate region after the rotation search. */
+struct polar_cand {
+	const struct seal_region *reg;
+	double A[4]; /* unit circle -> region outline */
+	float ql;    /* its ink level */
 	double phi[MATCH_ROT_PEAKS], corr[MATCH_ROT_PEAKS];
-	double A[4];
-	float ql = region_level(&wk->qp.lv[0], reg);
+	int np;
+};
 
-	if (ql <= 0)
+/* Rotation hypotheses for a region by polar correlation (cheap).  Returns 0
+ * or -1 when the region has no usable ink. */
+static int
+polar_candidate(struct work *wk, const struct seal_region *reg, struct polar_cand *pc)
+{
+	pc->reg = reg;
+	pc->ql = region_level(&wk->qp.lv[0], reg);
+	if (pc->ql <= 0)
 		return -1;
 	if (reg->shape == SEAL_SHAPE_ROUND && wk->rm.reg.shape == SEAL_SHAPE_ROUND) {
 		/* Undo mild perspective: the fitted ellipse becomes the unit circle. */
 		double ct = cos(reg->theta), st = sin(reg->theta);
-		A[0] = ct * reg->a;
-		A[1] = -st * reg->b;
-		A[2] = st * reg->a;
-		A[3] = ct * reg->b;
+		pc->A[0] = ct * reg->a;
+		pc->A[1] = -st * reg->b;
+		pc->A[2] = st * reg->a;
+		pc->A[3] = ct * reg->b;
 	} else {
-		A[0] = A[3] = reg->scale;
-		A[1] = A[2] = 0;
+		pc->A[0] = pc->A[3] = reg->scale;
+		pc->A[1] = pc->A[2] = 0;
 	}
-	region_polar(&wk->qp, reg->cx, reg->cy, A, reg->scale, ql, wk->pq);
-	int np = polar_rotation(wk->pr, wk->pq, MATCH_ROT_PEAKS, phi, corr);
-	if (np == 0)
-		return -1;
+	region_polar(&wk->qp, reg->cx, reg->cy, pc->A, reg->scale, pc->ql, wk->pq);
+	pc->np = polar_rotation(wk->pr, wk->pq, MATCH_ROT_PEAKS, pc->phi, pc->corr);
+	return pc->np > 0 ? 0 : -1;
+}
+
+/* Coarse affine alignment of the rotation hypotheses worth trying (polar
+ * correlation at least 60% of the best peak's); the best continues. */
+static void
+align_candidate(struct work *wk, const struct polar_cand *pc, struct cand *c)
+{
+	const double *A = pc->A;
+	const struct seal_region *reg = pc->reg;
 	int lc = pyramid_pick(&wk->qp, reg->scale, COARSE_N / (2 * wk->half));
 	double best = -2;
-	for (int i = 0; i < np; i++) {
-		double cp = cos(phi[i]), sp = sin(phi[i]);
+
+	for (int i = 0; i < pc->np; i++) {
+		if (i > 0 && pc->corr[i] < 0.6 * pc->corr[0])
+			continue;
+		double cp = cos(pc->phi[i]), sp = sin(pc->phi[i]);
 		/* Query point = c + A R(phi) u. */
 		struct warp w = {{A[0] * cp + A[1] * sp, -A[0] * sp + A[1] * cp, reg->cx,
 		                  A[2] * cp + A[3] * sp, -A[2] * sp + A[3] * cp, reg->cy, 0, 0}};
-		double r = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 5, 0, &w);
+		double r = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, pc->ql, 1.2, 4, 0, &w);
 		if (r > best) {
 			best = r;
 			c->w = w;
-			c->polar = corr[i];
+			c->polar = pc->corr[i];
 		}
 	}
-	best = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, ql, 1.2, 8, 0, &c->w);
-	c->ncc_coarse = best;
-	c->qlevel = ql;
+	c->ncc_coarse = align_refine(&wk->tc, &wk->qp.lv[lc], 1 << lc, pc->ql, 1.2, 6, 0, &c->w);
+	c->qlevel = pc->ql;
 	c->reg = reg;
-	return 0;
 }
 
 /* Refine the chosen candidate: projective on the middle view, then a final
@@ -514,7 +533,7 @@ static void
 align_fine(struct work *wk, struct cand *c)
 {
 	int lm = pyramid_pick(&wk->qp, c->reg->scale, MID_N / (2 * wk->half));
-	align_refine(&wk->tm, &wk->qp.lv[lm], 1 << lm, c->qlevel, 1.0, 8, 1, &c->w);
+	align_refine(&wk->tm, &wk->qp.lv[lm], 1 << lm, c->qlevel, 1.0, 6, 1, &c->w);
 	int lf = pyramid_pick(&wk->qp, c->reg->scale, FINE_N / (2 * wk->half));
 	c->ncc_fine = align_refine(&wk->tfb, &wk->qp.lv[lf], 1 << lf, c->qlevel, 1.0, 2, 1, &c->w);
 	c->level = lf;
@@ -567,12 +586,14 @@ measure(struct work *wk, const struct cand *c, double *f)
 		if (r > best) {
 			best = r;
 			bs = sigmas[i];
+			memcpy(wk->tfb.v, wk->tb.v, np * sizeof(float));
 		}
+		if (sigmas[i] == 0.7)
+			memcpy(wk->t07, wk->tb.v, np * sizeof(float));
 	}
 	/* Correlation over the text band (0.35 < rho / outline < 0.85): rings
 	 * and stars are alike on most seals, the text is not. */
-	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
-	view_blur(&wk->tb, bs, wk->tmp);
+	memcpy(wk->tb.v, wk->tfb.v, np * sizeof(float));
 	for (int y = 0; y < n; y++)
 		for (int x = 0; x < n; x++) {
 			double u = view_coord(&wk->q, x), v = view_coord(&wk->q, y);
@@ -587,8 +608,7 @@ measure(struct work *wk, const struct cand *c, double *f)
 	 * complement) and from query ink (dq).  The reference ink for dt is
 	 * blurred like the query (at least 0.7 grid pixels) and cut low, so
 	 * sub-pixel differences in resampling never count as extra ink. */
-	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
-	view_blur(&wk->tb, bs > 0.7 ? bs : 0.7, wk->tmp);
+	memcpy(wk->tb.v, bs >= 0.7 ? wk->tfb.v : wk->t07, np * sizeof(float));
 	for (size_t i = 0; i < np; i++)
 		if (wk->tf.v[i] >= 0.5f)
 			wk->tb.v[i] = 1.0f; /* thin strokes the extra blur dimmed */
@@ -662,9 +682,7 @@ measure(struct work *wk, const struct cand *c, double *f)
 	for (size_t i = 0; i < np; i++)
 		if (wk->mask[i] && wk->tf.v[i] >= 0.5f && wk->dq[i] > (0.025 * rn) * (0.025 * rn))
 			wk->mask[i] = 0;
-	memcpy(wk->tb.v, wk->tf.v, np * sizeof(float));
-	view_blur(&wk->tb, bs, wk->tmp);
-	f[SCORE_NCC_PRESENT] = masked_ncc(wk->tb.v, wk->q.v, wk->mask, np);
+	f[SCORE_NCC_PRESENT] = masked_ncc(wk->tfb.v, wk->q.v, wk->mask, np);
 }
 
 int
@@ -702,9 +720,11 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	wk.dt = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.dq = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.di = malloc((size_t)FINE_N * FINE_N * sizeof(float));
+	wk.t07 = malloc((size_t)FINE_N * FINE_N * sizeof(float));
 	wk.mask = malloc((size_t)FINE_N * FINE_N);
 	wk.edt = malloc(align_edt_work(FINE_N));
-	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.di || !wk.mask || !wk.edt)
+	if (!wk.pr || !wk.pq || !wk.tmp || !wk.dt || !wk.dq || !wk.di || !wk.t07 || !wk.mask ||
+	    !wk.edt)
 		goto out;
 	if ((rc = view_alloc(&wk.tc, COARSE_N, wk.half)) ||
 	    (rc = view_alloc(&wk.tm, MID_N, wk.half)) ||
@@ -731,14 +751,23 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 		goto out;
 	struct cand best = {0}, c;
 	int have = 0;
-	for (int i = 0; i < n && i < MATCH_CANDIDATES; i++) {
-		if (align_candidate(&wk, &reg[i], &c))
+	/* Every region gets the cheap rotation search; those whose polar
+	 * correlation comes within MATCH_POLAR_MARGIN of the best are aligned. */
+	struct polar_cand pcs[MATCH_CANDIDATES];
+	int npc = 0;
+	double top = -2;
+	for (int i = 0; i < n && npc < MATCH_CANDIDATES; i++)
+		if (polar_candidate(&wk, &reg[i], &pcs[npc]) == 0) {
+			top = pcs[npc].corr[0] > top ? pcs[npc].corr[0] : top;
+			npc++;
+		}
+	for (int i = 0; i < npc; i++) {
+		if (pcs[i].corr[0] < top - MATCH_POLAR_MARGIN)
 			continue;
+		align_candidate(&wk, &pcs[i], &c);
 		if (!have || c.ncc_coarse > best.ncc_coarse)
 			best = c;
 		have = 1;
-		if (best.ncc_coarse >= MATCH_SURE_NCC)
-			break; /* no other region will look more like the reference */
 	}
 	in.shape_ref = wk.rm.reg.shape;
 	if (have) {
