@@ -48,6 +48,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "server/auth.h"
+#include "server/h1.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
 #include "server/request.h"
@@ -61,6 +62,7 @@ struct io_thread {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
+	struct h1_listener *h1; /* plain HTTP: the lean layer; TLS: evhttp */
 	evutil_socket_t fd;
 	struct registry_txn *txn;
 	struct request *req; /* reused for inline routes */
@@ -231,19 +233,67 @@ write_now(struct evhttp_connection *conn)
 		bufferevent_trigger(bev, EV_WRITE, 0);
 }
 
-/* Send r's answer on its evhttp request (I/O thread only). */
+/* Append "name: value\r\n" to h (n bytes used of cap); a value with a
+ * line break is left out, as evhttp does.  Returns the new length. */
+static size_t
+hdr_add(char *h, size_t n, size_t cap, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+
+	if (strpbrk(value, "\r\n") || n + nl + vl + 4 > cap)
+		return n;
+	memcpy(h + n, name, nl);
+	n += nl;
+	h[n++] = ':';
+	h[n++] = ' ';
+	memcpy(h + n, value, vl);
+	n += vl;
+	h[n++] = '\r';
+	h[n++] = '\n';
+	return n;
+}
+
+#define HTTP_HDRS_MAX (1024 + REQUEST_XHDR_MAX) /* answer header lines we add */
+
+/* Send r's answer on the lean layer's request. */
 static void
-finish(struct io_thread *io, struct request *r)
+send_h1(struct io_thread *io, struct request *r)
+{
+	char h[HTTP_HDRS_MAX], num[24];
+	size_t n = 0;
+
+	if (r->ctype)
+		n = hdr_add(h, n, sizeof(h), "Content-Type", r->ctype);
+	if (r->allow[0])
+		n = hdr_add(h, n, sizeof(h), "Allow", r->allow);
+	if (r->retry_after) {
+		snprintf(num, sizeof(num), "%u", r->retry_after);
+		n = hdr_add(h, n, sizeof(h), "Retry-After", num);
+	}
+	if (r->location[0])
+		n = hdr_add(h, n, sizeof(h), "Location", r->location);
+	if (r->xhdr_name)
+		n = hdr_add(h, n, sizeof(h), r->xhdr_name, r->xhdr_value);
+	if (r->www_authenticate)
+		n = hdr_add(h, n, sizeof(h), "WWW-Authenticate", "Bearer realm=\"sealreg\"");
+	if (!r->cacheable)
+		n = hdr_add(h, n, sizeof(h), "Cache-Control", "no-store");
+	n = hdr_add(h, n, sizeof(h), "X-Content-Type-Options", "nosniff");
+	io->unflushed++;
+	h1_reply(r->ev, r->status, reason_phrase(r->status), h, n, r->out,
+	         io->draining || io->close_after);
+	io->close_after = 0;
+}
+
+/* Send r's answer on its evhttp request (TLS). */
+static void
+send_evhttp(struct io_thread *io, struct request *r)
 {
 	struct evhttp_request *ev = r->ev;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
 	struct evhttp_connection *conn;
-	size_t bytes;
-	uint64_t usec;
 	char num[24];
 
-	if (r->status == 0)
-		request_error(r, 500, "internal", "the handler gave no answer", NULL);
 	if (r->ctype)
 		evhttp_add_header(h, "Content-Type", r->ctype);
 	if (r->allow[0])
@@ -264,7 +314,6 @@ finish(struct io_thread *io, struct request *r)
 	if (io->draining || io->close_after)
 		evhttp_add_header(h, "Connection", "close");
 	io->close_after = 0;
-	bytes = evbuffer_get_length(r->out);
 	conn = evhttp_request_get_connection(ev);
 	if (conn) {
 		io->unflushed++;
@@ -273,6 +322,22 @@ finish(struct io_thread *io, struct request *r)
 	evhttp_send_reply(ev, r->status, reason_phrase(r->status), r->out);
 	if (conn && io->srv->cfg->direct_write && !io->srv->tls)
 		write_now(conn); /* ev may be freed from here on */
+}
+
+/* Send r's answer (I/O thread only), then log and count it. */
+static void
+finish(struct io_thread *io, struct request *r)
+{
+	size_t bytes;
+	uint64_t usec;
+
+	if (r->status == 0)
+		request_error(r, 500, "internal", "the handler gave no answer", NULL);
+	bytes = evbuffer_get_length(r->out);
+	if (io->h1)
+		send_h1(io, r);
+	else
+		send_evhttp(io, r);
 	evbuffer_drain(r->out, evbuffer_get_length(r->out));
 	r->ev = NULL;
 
@@ -497,15 +562,28 @@ client_hash(struct io_thread *io, struct request *r)
 	memcpy(r->client, io->last_client, sizeof(r->client));
 }
 
+/* What a transport (evhttp or the lean layer) tells the pipeline. */
+struct inbound {
+	void *handle; /* evhttp_request or h1_request: r->ev */
+	const char *uri;
+	unsigned method;
+	const char *peer;          /* numeric client address, NULL unknown */
+	const char *content_type;  /* NULL when absent */
+	const char *authorization; /* NULL when absent */
+	int has_length;
+	uint64_t length;
+	int too_big; /* declared or sent body beyond the cap, not read */
+	struct evbuffer *body;
+};
+
 static void
-on_request(struct evhttp_request *ev, void *arg)
+pipeline(struct io_thread *io, const struct inbound *in)
 {
-	struct io_thread *io = arg;
 	struct server *srv = io->srv;
 	struct request *r = io->req;
 	struct route_match m;
-	const char *uri = evhttp_request_get_uri(ev), *q, *hdr;
-	struct evbuffer *input = evhttp_request_get_input_buffer(ev);
+	const char *uri = in->uri, *q;
+	struct evbuffer *input = in->body;
 	size_t plen;
 	int rc, renewed = 0;
 
@@ -513,12 +591,12 @@ on_request(struct evhttp_request *ev, void *arg)
 	atomic_fetch_add(&srv->inflight, 1);
 	request_reset(r);
 	r->start_ns = request_now_ns();
-	r->ev = ev;
+	r->ev = in->handle;
 	r->io = io;
 	r->done = NULL;
 	r->pooled = 0;
 	r->body = input;
-	r->method = method_bit(evhttp_request_get_command(ev));
+	r->method = in->method;
 
 	if (!uri)
 		uri = "/";
@@ -548,15 +626,7 @@ on_request(struct evhttp_request *ev, void *arg)
 	r->route_index = m.index;
 	memcpy(r->param, m.param, strlen(m.param) + 1);
 
-	{
-		char *addr = NULL;
-		ev_uint16_t port = 0;
-		struct evhttp_connection *conn = evhttp_request_get_connection(ev);
-
-		if (conn)
-			evhttp_connection_get_peer(conn, &addr, &port);
-		request_copy(r->client_ip, sizeof(r->client_ip), addr);
-	}
+	request_copy(r->client_ip, sizeof(r->client_ip), in->peer);
 	if (r->route->access == ACCESS_PUBLIC) {
 		unsigned retry = 1;
 
@@ -572,13 +642,8 @@ on_request(struct evhttp_request *ev, void *arg)
 
 	/* Body limits: the declared length first, then what arrived. */
 	if (r->route->max_body > 0) {
-		struct evkeyvalq *ih = evhttp_request_get_input_headers(ev);
-		const char *cl = evhttp_find_header(ih, "Content-Length");
-		const char *ct = evhttp_find_header(ih, "Content-Type");
-
-		if ((cl && strtoull(cl, NULL, 10) > r->route->max_body) ||
-		    evbuffer_get_length(input) > r->route->max_body ||
-		    evhttp_find_header(ih, EARLY_TOO_BIG)) {
+		if ((in->has_length && in->length > r->route->max_body) || in->too_big ||
+		    evbuffer_get_length(input) > r->route->max_body) {
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "the body exceeds %zu bytes",
@@ -587,18 +652,17 @@ on_request(struct evhttp_request *ev, void *arg)
 			io->close_after = 1; /* the body may still be on its way */
 			goto answer;
 		}
-		if (ct)
-			request_copy(r->content_type, sizeof(r->content_type), ct);
+		if (in->content_type)
+			request_copy(r->content_type, sizeof(r->content_type), in->content_type);
 	}
 
 	if (auth_needs_token(r->route->access)) {
-		hdr = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
 		if (registry_read_renew(io->txn) != 0) {
 			request_fail(r, SEAL_EBUSY, NULL);
 			goto answer;
 		}
 		renewed = 1;
-		rc = auth_authenticate(io->txn, hdr, &r->actor);
+		rc = auth_authenticate(io->txn, in->authorization, &r->actor);
 		if (rc == 0)
 			rc = auth_role_allows(r->route->access, &r->actor);
 		if (rc != 0) {
@@ -646,6 +710,79 @@ answer:
 	finish(io, r);
 }
 
+/* evhttp's request (TLS connections). */
+static void
+on_request(struct evhttp_request *ev, void *arg)
+{
+	struct evkeyvalq *ih = evhttp_request_get_input_headers(ev);
+	struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+	const char *cl = evhttp_find_header(ih, "Content-Length");
+	struct inbound in = {0};
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	in.handle = ev;
+	in.uri = evhttp_request_get_uri(ev);
+	in.method = method_bit(evhttp_request_get_command(ev));
+	in.peer = addr;
+	in.content_type = evhttp_find_header(ih, "Content-Type");
+	in.authorization = evhttp_find_header(ih, "Authorization");
+	in.has_length = cl != NULL;
+	in.length = cl ? strtoull(cl, NULL, 10) : 0;
+	in.too_big = evhttp_find_header(ih, EARLY_TOO_BIG) != NULL;
+	in.body = evhttp_request_get_input_buffer(ev);
+	pipeline(arg, &in);
+}
+
+/* The lean layer's request (plain HTTP). */
+static void
+on_h1_request(struct h1_request *q, void *arg)
+{
+	struct inbound in = {0};
+
+	in.handle = q;
+	in.uri = q->target;
+	in.method = q->method;
+	in.peer = q->peer;
+	in.content_type = q->content_type;
+	in.authorization = q->authorization;
+	in.has_length = q->has_length;
+	in.length = q->content_length;
+	in.too_big = q->too_big;
+	in.body = q->body;
+	pipeline(arg, &in);
+}
+
+/* The body cap of the route a target names (0: none, the layer's default). */
+static size_t
+h1_body_cap(unsigned method, const char *target, void *arg)
+{
+	char path[REQUEST_PATH_MAX];
+	size_t plen = strcspn(target, "?");
+	struct route_match m;
+
+	(void)arg;
+	if (plen >= sizeof(path))
+		return 0;
+	memcpy(path, target, plen);
+	path[plen] = '\0';
+	if (router_match(path, method, &m) != 0)
+		return 0;
+	return m.route->max_body;
+}
+
+static void
+h1_written(void *arg)
+{
+	struct io_thread *io = arg;
+
+	if (io->unflushed > 0)
+		io->unflushed--;
+	maybe_exit(io);
+}
+
 /* ---- threads -------------------------------------------------------- */
 
 static void
@@ -676,6 +813,8 @@ on_drain(evutil_socket_t fd, short what, void *arg)
 		evhttp_del_accept_socket(io->http, io->bound);
 		io->bound = NULL;
 	}
+	if (io->h1)
+		h1_listener_drain(io->h1);
 	io->deadline_ev = evtimer_new(io->base, on_deadline, io);
 	io->grace_ev = evtimer_new(io->base, on_deadline, io);
 	maybe_exit(io);
@@ -711,10 +850,9 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	}
 	if (!io->base)
 		return SEAL_ENOMEM;
-	io->http = evhttp_new(io->base);
 	io->req = calloc(1, sizeof(*io->req));
 	io->drain_ev = event_new(io->base, -1, 0, on_drain, io);
-	if (!io->http || !io->req || !io->drain_ev)
+	if (!io->req || !io->drain_ev)
 		return SEAL_ENOMEM;
 	io->req->out = evbuffer_new();
 	if (!io->req->out)
@@ -723,6 +861,20 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 	if (registry_read_begin(srv->reg, &io->txn) != 0)
 		return SEAL_ENOMEM;
 	registry_read_reset(io->txn);
+	if (!srv->tls) {
+		struct h1_config hc = {0};
+
+		hc.timeout_s = srv->cfg->timeout;
+		hc.body_default = 2 * SEAL_HTTP_BODY_MAX;
+		hc.on_request = on_h1_request;
+		hc.body_cap = h1_body_cap;
+		hc.on_written = h1_written;
+		hc.arg = io;
+		return h1_listener_new(io->base, fd, &hc, &io->h1);
+	}
+	io->http = evhttp_new(io->base);
+	if (!io->http)
+		return SEAL_ENOMEM;
 	/* Twice the largest route cap: bodies in between get our JSON 413. */
 	evhttp_set_max_body_size(io->http, 2 * SEAL_HTTP_BODY_MAX);
 	evhttp_set_max_headers_size(io->http, SEAL_HTTP_HEADERS_MAX);
@@ -742,6 +894,7 @@ io_setup(struct io_thread *io, struct server *srv, unsigned id, evutil_socket_t 
 static void
 io_teardown(struct io_thread *io)
 {
+	h1_listener_free(io->h1);
 	if (io->http)
 		evhttp_free(io->http);
 	if (io->drain_ev)
@@ -832,7 +985,7 @@ http_serve(struct server *srv)
 			goto out;
 		rc = io_setup(&io[i], srv, i, fd);
 		if (rc != 0) {
-			if (!io[i].bound)
+			if (!io[i].bound && !io[i].h1)
 				close(fd);
 			goto out;
 		}
