@@ -74,6 +74,8 @@ score_decide(const struct score_input *in, struct match_result *out)
 		out->verdict = MATCH_MATCH;
 	} else if (z < Z_MISMATCH) {
 		out->verdict = MATCH_MISMATCH;
+		if (in->shape_q != in->shape_ref)
+			out->reason = "shape_differs";
 	} else {
 		out->verdict = MATCH_INCONCLUSIVE;
 		out->reason = "weak_evidence";

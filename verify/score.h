@@ -28,10 +28,9 @@ enum score_feature {
 
 struct score_input {
 	double f[SCORE_NFEAT];
-	int found; /* a seal region was found and aligned */
-	const char *shape_query;
-	int shape_ref;
-	int shape_q;
+	int found;        /* a seal region was found and aligned */
+	int shape_ref;    /* enum seal_shape of the reference */
+	int shape_q;      /* ... and of the region found in the query */
 	double radius_px; /* query seal scale in query pixels */
 };
 
