@@ -24,7 +24,9 @@
 #define MIN_RADIUS_PX 45.0
 #define MAX_MISSING 0.5 /* share of the reference's ink not found in the query */
 #define MIN_COVER 0.55
-#define MAX_DETAIL_PX 4.0 /* coarsest resolvable detail, reference pixels, for a match */
+#define MAX_DETAIL_PX 4.0    /* coarsest resolvable detail (reference px) for any match */
+#define COARSE_DETAIL_PX 3.0 /* beyond: match needs a margin, mismatch needs z < Z_SURE_NO */
+#define COARSE_MARGIN 0.25
 
 static double
 lg(double x)
@@ -62,20 +64,30 @@ score_decide(const struct score_input *in, struct match_result *out)
 	}
 	/* The finest detail the photo resolves, in reference pixels: its blur
 	 * (as matched) or its sampling, whichever is coarser.  Re-engraved
-	 * borders and stars differ by 1-2 px; past MAX_DETAIL_PX a clean
-	 * comparison proves too little to say "match". */
+	 * borders and stars differ by 1-2 px.  Past COARSE_DETAIL_PX a match
+	 * needs a margin and a mismatch needs overwhelming evidence (blur and
+	 * JPEG smear thin strokes into "extra" ink); past MAX_DETAIL_PX no
+	 * match is given at all. */
 	double detail = f[SCORE_SCALE] > 0 ? 1.0 / f[SCORE_SCALE] : 1e9;
 	if (f[SCORE_BLUR] > detail)
 		detail = f[SCORE_BLUR];
-	if (z >= Z_MATCH && detail > MAX_DETAIL_PX) {
-		out->verdict = MATCH_INCONCLUSIVE;
-		out->reason = "resolution_too_low";
-	} else if (z >= Z_MATCH) {
-		out->verdict = MATCH_MATCH;
+	int coarse = detail > COARSE_DETAIL_PX;
+	if (z >= Z_MATCH) {
+		if (detail > MAX_DETAIL_PX || (coarse && z < Z_MATCH + COARSE_MARGIN)) {
+			out->verdict = MATCH_INCONCLUSIVE;
+			out->reason = "resolution_too_low";
+		} else {
+			out->verdict = MATCH_MATCH;
+		}
 	} else if (z < Z_MISMATCH) {
-		out->verdict = MATCH_MISMATCH;
-		if (in->shape_q != in->shape_ref)
-			out->reason = "shape_differs";
+		if (coarse) {
+			out->verdict = MATCH_INCONCLUSIVE;
+			out->reason = "resolution_too_low";
+		} else {
+			out->verdict = MATCH_MISMATCH;
+			if (in->shape_q != in->shape_ref)
+				out->reason = "shape_differs";
+		}
 	} else {
 		out->verdict = MATCH_INCONCLUSIVE;
 		out->reason = "weak_evidence";
