@@ -37,6 +37,7 @@
 #define FINE_N 224             /* fine view side, grid pixels */
 #define LOCATE_SIDE 360        /* the locator works at about this many pixels */
 #define PYR_LEVELS 5
+#define QUERY_MAX_SIDE 1600 /* larger photos are box-reduced by an integer factor first */
 
 #define FEAT_MAGIC "SLF1"
 #define FEAT_BANDS 16
@@ -73,12 +74,12 @@ pyramid_fini(struct pyramid *p)
 }
 
 static int
-pyramid_build(const struct image *img, struct pyramid *p)
+pyramid_build(const struct image *img, int factor, struct pyramid *p)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = ink_map_compute(img, 1, &p->lv[0]);
+	rc = ink_map_compute(img, factor, &p->lv[0]);
 	if (rc)
 		return rc;
 	p->n = 1;
@@ -217,7 +218,7 @@ ref_prepare(const struct image *ref, struct ref_model *rm)
 	struct seal_region reg[LOCATE_MAX_REGIONS];
 	int n = 0, rc;
 
-	rc = pyramid_build(ref, &rm->pyr);
+	rc = pyramid_build(ref, 1, &rm->pyr);
 	if (rc)
 		return rc;
 	rc = find_regions(&rm->pyr, reg, LOCATE_MAX_REGIONS, &n);
@@ -706,7 +707,7 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	out->shape = "round";
 	/* Reference: geometry from the blob when valid, else located afresh. */
 	if (features && feat_parse(features, flen, &wk.rm.reg, &wk.rm.level) == 0) {
-		rc = pyramid_build(ref, &wk.rm.pyr);
+		rc = pyramid_build(ref, 1, &wk.rm.pyr);
 	} else {
 		rc = ref_prepare(ref, &wk.rm);
 	}
@@ -743,7 +744,11 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	memcpy(wk.tfb.v, wk.tf.v, (size_t)FINE_N * FINE_N * sizeof(float));
 	view_blur(&wk.tfb, 1.0, wk.tmp);
 
-	rc = pyramid_build(query, &wk.qp);
+	/* Very large photos are read at a reduced size straight away: a seal
+	 * never needs more than QUERY_MAX_SIDE pixels across the page. */
+	int qside = query->width > query->height ? query->width : query->height;
+	int f0 = qside > QUERY_MAX_SIDE ? qside / QUERY_MAX_SIDE : 1;
+	rc = pyramid_build(query, f0, &wk.qp);
 	if (rc)
 		goto out;
 	rc = find_regions(&wk.qp, reg, LOCATE_MAX_REGIONS, &n);
@@ -773,12 +778,13 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	if (have) {
 		align_fine(&wk, &best);
 		measure(&wk, &best, in.f);
+		in.f[SCORE_SCALE] *= f0;
 		in.found = 1;
 		in.shape_q = best.reg->shape;
-		in.radius_px = best.reg->scale;
-		out->cx = best.w.m[2];
-		out->cy = best.w.m[5];
-		out->radius = best.reg->a;
+		in.radius_px = best.reg->scale * f0;
+		out->cx = best.w.m[2] * f0 + (f0 - 1) / 2.0;
+		out->cy = best.w.m[5] * f0 + (f0 - 1) / 2.0;
+		out->radius = best.reg->a * f0;
 		/* Counter-clockwise as seen on screen (y points down). */
 		double ang = -atan2(best.w.m[3], best.w.m[0]) * 180 / M_PI;
 		out->angle_deg = ang < 0 ? ang + 360 : ang;
