@@ -2,20 +2,21 @@
  * matcher.c - seal impression matching: the pipeline.
  *
  * Reference: red-ink map, seal located (locate.c), ink level measured; the
- * feature blob stores that geometry plus a coarse polar image (for the 1:N
- * hash).  Query: red-ink map at full size and a pyramid of 2x box
- * reductions; every seal-like region is a candidate.  For each candidate
- * (largest first, at most MATCH_CANDIDATES): polar images of reference and
- * query give rotation hypotheses (polar.c); each is refined by affine
- * Lucas-Kanade on a coarse view and the best continues to a fine view
- * (align.c).  On the fine views the reference is blurred to the query's
- * blur (the blur that best explains the query), both are binarised, and
- * distance transforms measure query ink far from reference ink (costly) and
- * reference ink missing from the query (cheap).  score.c turns the figures
- * into a score and a verdict.
+ * feature blob (2088 bytes: "SLF1", shape, centre, axes, scale, ink level,
+ * then a 16 x 128 polar image for the 1:N hash) stores that geometry.
+ * Query: red-ink map (photos beyond 1600 px a side reduced first) and a
+ * pyramid of 2x box reductions; every seal-like region is a candidate.
+ * Polar images give rotation hypotheses for each region (polar.c); regions
+ * within MATCH_POLAR_MARGIN of the best polar peak get affine Lucas-Kanade
+ * on a coarse view per hypothesis, and the best of all continues with
+ * projective refinement on a middle and a fine view (align.c).  On the fine
+ * views (both anti-aliased) the reference is blurred to the query's blur and
+ * dilated to its stroke width, and distance transforms measure query ink
+ * outside the reference ink (costly) while the text-band correlation
+ * ignores reference ink missing from the query (cheap).  score.c turns the
+ * figures into a score and a verdict.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -653,20 +654,6 @@ measure(struct work *wk, const struct cand *c, double *f)
 			miss += sqrt(wk->dq[i]) > 0.025 * rn;
 		}
 	}
-#ifdef MATCHER_DEBUG
-	{
-		FILE *fp = fopen("/tmp/dbg.pgm", "wb");
-		fprintf(fp, "P6 %d %d 255\n", n, n);
-		for (size_t i = 0; i < np; i++) {
-			uint8_t px[3] = {
-			    (uint8_t)(255 * (wk->tf.v[i] >= 0.5f)),
-			    (uint8_t)(255 * (wk->q.v[i] >= 0.5f)),
-			    (uint8_t)(255 * (wk->q.v[i] >= 0.5f && sqrt(wk->dt[i]) > tau0))};
-			fwrite(px, 1, 3, fp);
-		}
-		fclose(fp);
-	}
-#endif
 	f[SCORE_NCC] = best;
 	f[SCORE_NCC_MID] = ncc_mid;
 	f[SCORE_EXTRA0] = nq > 0 ? extra0 / nq : 1;
