@@ -6,8 +6,11 @@
  * dilated by a 5x5 square (separable max) and labelled with an iterative
  * flood fill (4-connected).  Components whose bounding box is at least
  * LOCATE_MIN_SIDE map pixels on its short side and at most 3:1 become
- * candidates.  The outline fit casts LOCATE_RAYS rays from the box centre
- * inwards from beyond the box and keeps the first ink of that component;
+ * candidates; so do groups of nearby components (single link, boxes less
+ * than 12% of a side apart), which reassemble a seal broken by erasures or
+ * faded patches.  The outline fit casts LOCATE_RAYS rays from the box centre
+ * inwards from beyond the box and keeps the first ink of that component
+ * (or group);
  * points touching the image edge are dropped (a seal cut by the frame).  A
  * conic A x^2 + B xy + C y^2 + D x + E y = 1 is fitted by weighted least
  * squares, four rounds, rejecting points beyond 2.5 robust sigmas; then the
@@ -167,7 +170,8 @@ cast_rays(const struct ink_map *m, const int *lab, const int *root, int label, i
 			if (ix < 0 || iy < 0 || ix >= m->width || iy >= m->height)
 				continue;
 			size_t k = (size_t)iy * (size_t)m->width + (size_t)ix;
-			if (lab[k] <= 0 || (merged ? root[lab[k]] : lab[k]) != label || m->v[k] < thr)
+			if (lab[k] <= 0 || (merged ? root[lab[k]] : lab[k]) != label ||
+			    m->v[k] < thr)
 				continue;
 			if (ix <= 1 || iy <= 1 || ix >= m->width - 2 || iy >= m->height - 2)
 				break; /* cut by the frame: no trustworthy outline here */
@@ -408,8 +412,10 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 		for (int j = i + 1; j < nm; j++) {
 			const struct comp *a = &comps[i], *b = &comps[j];
 			int sa = a->x1 - a->x0 > a->y1 - a->y0 ? a->x1 - a->x0 : a->y1 - a->y0;
-			int gx = b->x0 > a->x1 ? b->x0 - a->x1 : (a->x0 > b->x1 ? a->x0 - b->x1 : 0);
-			int gy = b->y0 > a->y1 ? b->y0 - a->y1 : (a->y0 > b->y1 ? a->y0 - b->y1 : 0);
+			int gx =
+			    b->x0 > a->x1 ? b->x0 - a->x1 : (a->x0 > b->x1 ? a->x0 - b->x1 : 0);
+			int gy =
+			    b->y0 > a->y1 ? b->y0 - a->y1 : (a->y0 > b->y1 ? a->y0 - b->y1 : 0);
 			if (gx > sa * 12 / 100 || gy > sa * 12 / 100 || sa < LOCATE_MIN_SIDE / 2)
 				continue;
 			int ra = find_root(root, a->label), rb = find_root(root, b->label);

@@ -3,7 +3,8 @@
  *
  * The map is thresholded relative to its own ink level, closed by a small
  * dilation so characters join the ring, and split into connected components;
- * every component large and compact enough is a candidate.  For each, rays
+ * every component (or group of nearby fragments) large and compact enough is
+ * a candidate.  For each, rays
  * cast from the centre find the outermost ink (the border), and a robust
  * least-squares conic fit gives the centre, the semi-axes and their angle.
  * The fit residual tells squares (corners stray from any ellipse) from
