@@ -3,10 +3,12 @@
  *
  * Start-up binds the first socket (port 0 gets a free port from the
  * kernel), reads the port back and binds one more SO_REUSEPORT socket per
- * extra thread on that port.  Each thread: event_base + evhttp with body,
- * header and time limits, a generic callback, its read transaction and a
- * reusable struct request for inline routes (no per-request allocation of
- * ours on the lookup path).
+ * extra thread on that port.  Each thread: an event_base serving plain HTTP
+ * through the lean layer (h1.c: one read and one write per keep-alive
+ * request) or, with TLS, through evhttp with body, header and time limits;
+ * its read transaction and a reusable struct request for inline routes (no
+ * per-request allocation of ours on the lookup path).  Both transports fill
+ * a struct inbound and run the same pipeline; only the sending differs.
  *
  * A request goes: split path/query -> router (404/405) -> rate limit for
  * public routes (429) -> body size (413) -> token and role (401/403) ->
@@ -205,34 +207,6 @@ on_reply_written(struct evhttp_request *ev, void *arg)
 	maybe_exit(io);
 }
 
-/*
- * Write an answer out at once instead of waiting for the next loop turn.
- * evhttp enables the write event and writes when epoll reports the socket
- * writable: two epoll_ctl calls and a loop turn per request.  Writing the
- * output buffer now and, when it is empty, running the bufferevent's write
- * callback (evhttp's "reply sent" step) folds the disable/enable pairs
- * inside one loop turn, which the epoll changelist then drops.  Plain
- * sockets only (TLS must go through its bufferevent).
- */
-static void
-write_now(struct evhttp_connection *conn)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
-	struct evbuffer *o;
-	evutil_socket_t fd;
-
-	if (!bev)
-		return;
-	o = bufferevent_get_output(bev);
-	fd = bufferevent_getfd(bev);
-	if (fd < 0 || evbuffer_get_length(o) == 0)
-		return;
-	if (evbuffer_write(o, fd) < 0)
-		return; /* libevent's own write path will see the error */
-	if (evbuffer_get_length(o) == 0)
-		bufferevent_trigger(bev, EV_WRITE, 0);
-}
-
 /* Append "name: value\r\n" to h (n bytes used of cap); a value with a
  * line break is left out, as evhttp does.  Returns the new length. */
 static size_t
@@ -320,8 +294,6 @@ send_evhttp(struct io_thread *io, struct request *r)
 		evhttp_request_set_on_complete_cb(ev, on_reply_written, io);
 	}
 	evhttp_send_reply(ev, r->status, reason_phrase(r->status), r->out);
-	if (conn && io->srv->cfg->direct_write && !io->srv->tls)
-		write_now(conn); /* ev may be freed from here on */
 }
 
 /* Send r's answer (I/O thread only), then log and count it. */

@@ -3,9 +3,10 @@
  * request pipeline (route, rate limit, body limits, auth, inline or pooled
  * handler, answer, log line, metrics) and the orderly shutdown.
  *
- * N I/O threads each run their own event_base and evhttp on their own
- * SO_REUSEPORT listening socket bound to the same address, so the kernel
- * spreads connections.  Each keeps one registry read transaction, renewed
+ * N I/O threads each run their own event_base on their own SO_REUSEPORT
+ * listening socket bound to the same address, so the kernel spreads
+ * connections.  Plain HTTP goes through the lean layer of h1.h; TLS through
+ * evhttp with an OpenSSL bufferevent.  Each keeps one registry read transaction, renewed
  * around every request.  Pooled handlers run on the worker pool; the result
  * comes back to the owning I/O thread through event_active() on an event of
  * its base - libevent's HTTP objects are only ever touched by their own
