@@ -31,7 +31,8 @@ intake_prepare(const struct seal_registration *in, struct intake_item *item)
 		rc = image_decode(in->impression, in->impression_len, &limits, &img);
 	if (rc == 0)
 		rc = matcher_features(&img, item->features, sizeof item->features, &flen);
-	if (rc == 0 && fmt != IMAGE_FORMAT_PNG) {
+	if (rc == 0 &&
+	    (fmt != IMAGE_FORMAT_PNG || in->impression_len > SEAL_IMPRESSION_MAX_BYTES)) {
 		rc = image_encode_png(&img, &item->png, &png_len);
 		item->reg.impression = item->png;
 		item->reg.impression_len = png_len;

@@ -25,8 +25,9 @@ int intake_prepare(const struct seal_registration *in, struct intake_item *item)
 void intake_item_fini(struct intake_item *item);
 
 /* Register in->... with the impression in->impression (PNG or JPEG bytes,
- * in->impression_len); in->features is ignored and computed here.  A JPEG
- * is re-encoded as PNG before it is stored.  Returns what
+ * in->impression_len); in->features is ignored and computed here.  A JPEG,
+ * or a PNG over SEAL_IMPRESSION_MAX_BYTES, is re-encoded as PNG before it
+ * is stored.  Returns what
  * registry_seal_register() returns, or before touching the registry:
  * SEAL_EINVAL (no impression), SEAL_ETOOBIG (bytes, or the PNG to store
  * exceeds SEAL_IMPRESSION_MAX_BYTES), SEAL_EPIXELS, SEAL_EIMAGE,

@@ -17,6 +17,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
+#include "import/intake.h"
 #include "registry/code.h"
 #include "server/auth.h"
 #include "server/http.h"
@@ -24,8 +25,6 @@
 #include "server/qrsig.h"
 #include "server/request.h"
 #include "server/routes.h"
-#include "verify/image.h"
-#include "verify/matcher.h"
 #include "verify/qr.h"
 
 #define REGISTER_IMAGE_MAX (SEAL_IMPRESSION_MAX_BYTES * 4) /* upload before re-encoding */
@@ -92,12 +91,10 @@ route_register(struct request *r)
 	struct seal_registration in;
 	struct seal_record rec;
 	struct engraver_record eng;
-	struct image img = {0};
-	uint8_t features[SEAL_FEATURES_MAX_BYTES], *png = NULL;
-	size_t n = 0, blen, flen = 0, pnglen = 0;
+	struct intake_item *item = NULL;
+	size_t n = 0, blen;
 	const void *body;
-	enum image_format fmt;
-	int w, h, shape, mismatch = 0, rc;
+	int shape, mismatch = 0, rc;
 	struct json_writer jw;
 
 	memset(&in, 0, sizeof(in));
@@ -174,52 +171,35 @@ route_register(struct request *r)
 		              "impression");
 		return;
 	}
-	rc = image_probe(imp->data, imp->len, &fmt, &w, &h);
-	if (rc == 0) {
-		struct image_limits lim = IMAGE_LIMITS_DEFAULT;
-
-		lim.max_bytes = REGISTER_IMAGE_MAX;
-		rc = image_decode(imp->data, imp->len, &lim, &img);
+	/* Decode, find the seal, describe it, re-encode as PNG when needed:
+	 * the same intake every registration path uses. */
+	in.impression = imp->data;
+	in.impression_len = imp->len;
+	item = malloc(sizeof(*item));
+	if (item == NULL) {
+		request_fail(r, SEAL_ENOMEM, NULL);
+		return;
 	}
-	if (rc != 0) {
-		request_fail(r, rc, "impression");
-		goto out;
-	}
-	rc = matcher_features(&img, features, sizeof(features), &flen);
+	rc = intake_prepare(&in, item);
 	if (rc != 0) {
 		if (rc == SEAL_ENOSEAL)
 			request_error(r, 422, "no_seal_found",
 			              "no seal impression found in the reference image",
 			              "impression");
-		else
-			request_fail(r, rc, "impression");
-		goto out;
-	}
-	if (fmt == IMAGE_FORMAT_PNG && imp->len <= SEAL_IMPRESSION_MAX_BYTES) {
-		in.impression = imp->data;
-		in.impression_len = imp->len;
-	} else {
-		rc = image_encode_png(&img, &png, &pnglen);
-		if (rc != 0) {
-			request_fail(r, rc, "impression");
-			goto out;
-		}
-		if (pnglen > SEAL_IMPRESSION_MAX_BYTES) {
+		else if (rc == SEAL_ETOOBIG)
 			request_error(r, 413, "too_big",
 			              "the reference impression exceeds 512 KiB as PNG: crop or "
 			              "scale it",
 			              "impression");
-			goto out;
-		}
-		in.impression = png;
-		in.impression_len = pnglen;
+		else
+			request_fail(r, rc, "impression");
+		goto out;
 	}
+	in = item->reg;
 	in.holder = holder;
 	in.credit_code = credit;
 	in.type = type;
 	in.shape = (enum seal_shape)shape;
-	in.features = features;
-	in.features_len = flen;
 	rc = registry_seal_register(r->srv->reg, &r->actor, &in, &rec, &mismatch);
 	if (rc != 0) {
 		request_fail(r, rc, register_field(rc));
@@ -254,8 +234,9 @@ route_register(struct request *r)
 	request_json(r, 201);
 	snprintf(r->location, sizeof(r->location), "/v1/seals/%s", rec.code);
 out:
-	free(png);
-	image_fini(&img);
+	if (item != NULL)
+		intake_item_fini(item);
+	free(item);
 }
 
 void
