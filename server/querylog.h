@@ -1,8 +1,8 @@
 /*
  * querylog.h - the batched writer of the verification log.
  *
- * Request handlers push query records into a bounded in-memory queue (one
- * short mutex hold, no I/O); a flusher thread hands them to a sink - the
+ * Request handlers push query records into a bounded in-memory queue (a
+ * lock-free ring per pushing thread, no I/O); a flusher thread hands them to a sink - the
  * daemon's is registry_query_log(), one write transaction per batch - every
  * interval or as soon as `batch` rows wait, and once more on shutdown.  So a
  * GET never opens a write transaction.  When the queue is full, rows are
@@ -18,7 +18,7 @@
 
 #define QUERYLOG_INTERVAL_MS 200 /* flush at least this often */
 #define QUERYLOG_BATCH 1000      /* or when this many rows wait */
-#define QUERYLOG_QUEUE_MAX 65536 /* rows held in memory at most */
+#define QUERYLOG_QUEUE_MAX 16384 /* rows held in memory at most, per pushing thread */
 
 struct querylog;
 
@@ -26,11 +26,14 @@ struct querylog;
  * counted). */
 typedef int (*querylog_sink)(void *arg, const struct query_record *rows, size_t n);
 
-/* Start the flusher.  Returns 0, SEAL_EINVAL or SEAL_ENOMEM. */
+/* Start the flusher; cap is the queue of each pushing thread (cap >= batch).
+ * Returns 0, SEAL_EINVAL or SEAL_ENOMEM. */
 int querylog_new(querylog_sink sink, void *arg, unsigned interval_ms, size_t batch, size_t cap,
                  struct querylog **out);
 
-/* Queue a copy of row.  Never blocks on I/O.  Returns 0 or SEAL_EFULL (dropped). */
+/* Queue a copy of row.  Never blocks (a thread's first push allocates its
+ * ring; past QUERYLOG_RINGS_MAX threads a shared ring takes a mutex).
+ * Returns 0 or SEAL_EFULL (dropped: this thread's queue is full). */
 int querylog_push(struct querylog *q, const struct query_record *row);
 
 /* Write everything queued now and wait until it is written. */

@@ -130,12 +130,50 @@ test_querylog(void **state)
 	assert_int_equal(atomic_load(&sunk), 260);
 }
 
+static void *
+pusher(void *arg)
+{
+	struct querylog *q = arg;
+	struct query_record row;
+
+	memset(&row, 0, sizeof(row));
+	memcpy(row.code, "6101001000002", 14);
+	for (int i = 0; i < 5000; i++)
+		while (querylog_push(q, &row) != 0)
+			usleep(100); /* full: let the flusher drain */
+	return NULL;
+}
+
+static void
+test_querylog_threads(void **state)
+{
+	struct querylog *q = NULL;
+	pthread_t t[4];
+
+	(void)state;
+	atomic_store(&sunk, 0);
+	atomic_store(&sink_fail, 0);
+	/* Short interval, small queues: rings wrap many times under 4 pushers. */
+	assert_int_equal(querylog_new(sink, NULL, 5, 100, 1000, &q), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, pusher, q), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	querylog_flush(q);
+	if (atomic_load(&sunk) != 20000 || querylog_pending(q) != 0)
+		fail_msg("4 threads x 5000 rows then flush: expected 20000 written and 0 pending, "
+		         "got %d and %llu",
+		         atomic_load(&sunk), (unsigned long long)querylog_pending(q));
+	querylog_free(q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_bounded),
 	    cmocka_unit_test(test_querylog),
+	    cmocka_unit_test(test_querylog_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
