@@ -541,6 +541,10 @@ parse_head(struct h1_conn *c)
 		return -1;
 	}
 	if (c->chunked) {
+		/* Both framings: chunked wins, and the connection is not reused
+		 * (RFC 9112 6.3: a sign of request smuggling). */
+		if (q->has_length)
+			c->keep_alive = 0;
 		q->has_length = 0;
 		q->content_length = 0;
 	}
