@@ -27,6 +27,12 @@
 #define MAX_DETAIL_PX 4.0    /* coarsest resolvable detail (reference px) for any match */
 #define COARSE_DETAIL_PX 3.0 /* beyond: match needs a margin, mismatch needs z < Z_SURE_NO */
 #define COARSE_MARGIN 0.25
+/* A mismatch accuses someone: it needs positive evidence of different
+ * strokes (query ink where the reference has none) from an alignment that
+ * held.  Without both, a low z is as likely a hard photo (grain, patchy
+ * pressure, a wrong region on a busy page) as a forgery. */
+#define MISMATCH_MIN_EXTRA 0.02
+#define MISMATCH_MIN_POLAR 0.30
 
 static double
 lg(double x)
@@ -47,8 +53,9 @@ score_decide(const struct score_input *in, struct match_result *out)
 		return;
 	}
 	double z = -4.7110 * lg(f[SCORE_EXTRA0]) + 36.063 * f[SCORE_NCC_PRESENT] - ZBIAS;
+	int evidence = f[SCORE_EXTRA0] >= MISMATCH_MIN_EXTRA && f[SCORE_POLAR] >= MISMATCH_MIN_POLAR;
 	out->score = 1 / (1 + exp(-(z - Z_MATCH) / 2));
-	if (z < Z_SURE_NO) {
+	if (z < Z_SURE_NO && evidence) {
 		out->verdict = MATCH_MISMATCH;
 		return;
 	}
@@ -83,6 +90,9 @@ score_decide(const struct score_input *in, struct match_result *out)
 		if (coarse) {
 			out->verdict = MATCH_INCONCLUSIVE;
 			out->reason = "resolution_too_low";
+		} else if (!evidence) {
+			out->verdict = MATCH_INCONCLUSIVE;
+			out->reason = "weak_evidence";
 		} else {
 			out->verdict = MATCH_MISMATCH;
 			if (in->shape_q != in->shape_ref)
