@@ -62,7 +62,7 @@ static const struct option_row rows[] = {
     NUM(query_log, OPT_BOOL, 0, 1, "1", "0|1",
         "record every lookup in the verification log (0: benchmarks only)"),
     NUM(direct_write, OPT_BOOL, 0, 1, "1", "0|1",
-        "write answers at once instead of on the next loop turn (plain HTTP)"),
+        "no effect: plain HTTP always writes answers at once (kept for old configs)"),
     STR(tls_cert, "", "FILE", "TLS certificate (PEM); needs --tls-key"),
     STR(tls_key, "", "FILE", "TLS private key (PEM)"),
     STR(config, "", "FILE", "read options from FILE (name = value lines)"),
