@@ -25,7 +25,8 @@
 
 #define LOCATE_MIN_SIDE 14
 #define LOCATE_MAX_COMPONENTS 4096
-#define MERGE_MAX 256 /* regions considered for joining fragments */
+#define MERGE_MAX 256        /* regions considered for joining fragments */
+#define LOCATE_LOW_REL 0.12f /* second pass: threshold relative to the ink's 90th percentile */
 
 const char *
 seal_shape_name(enum seal_shape s)
@@ -319,8 +320,10 @@ cmp_comp(const void *a, const void *b)
 	return (x->mass < y->mass) - (x->mass > y->mass);
 }
 
-int
-locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int max, int *n)
+/* One pass at ink threshold thr: up to max regions into out, *n of them. */
+static int
+locate_pass(const struct ink_map *m, float thr, int factor, struct seal_region *out, int max,
+            int *n)
 {
 	int rc = SEAL_ENOMEM;
 	size_t np;
@@ -334,12 +337,6 @@ locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int m
 	*n = 0;
 	int W = m->width, H = m->height;
 	np = (size_t)W * (size_t)H;
-	float q = ink_map_quantile(m->v, np, 0.08f, 0.90);
-	if (q <= 0)
-		return 0;
-	float thr = 0.4f * q;
-	if (thr < 0.08f)
-		thr = 0.08f;
 	bin = malloc(np);
 	dil = malloc(np);
 	lab = malloc(np * sizeof(int));
@@ -473,4 +470,71 @@ out:
 	free(comps);
 	free(root);
 	return rc;
+}
+
+/* Is r (nearly) the same region as one of the n in list? */
+static int
+region_known(const struct seal_region *list, int n, const struct seal_region *r)
+{
+	for (int i = 0; i < n; i++) {
+		double d = hypot(list[i].cx - r->cx, list[i].cy - r->cy);
+		double ratio = r->scale / list[i].scale;
+		if (d < 0.15 * list[i].scale && ratio > 0.85 && ratio < 1.18)
+			return 1;
+	}
+	return 0;
+}
+
+/* The first pass's threshold and the faint pass's for map m; 0 when the
+ * map has no ink. */
+static int
+thresholds(const struct ink_map *m, float *thr, float *thr_low)
+{
+	size_t np = (size_t)m->width * (size_t)m->height;
+	float q = ink_map_quantile(m->v, np, 0.08f, 0.90);
+	if (q <= 0)
+		return 0;
+	*thr = 0.4f * q;
+	*thr_low = LOCATE_LOW_REL * q;
+	if (*thr < 0.08f)
+		*thr = 0.08f;
+	if (*thr_low < 0.08f)
+		*thr_low = 0.08f;
+	return 1;
+}
+
+int
+locate_seals(const struct ink_map *m, int factor, struct seal_region *out, int max, int *n)
+{
+	float thr, thr_low;
+
+	if (!m || !m->v || !out || !n || max < 0 || factor < 1)
+		return SEAL_EINVAL;
+	*n = 0;
+	if (!thresholds(m, &thr, &thr_low))
+		return 0;
+	return locate_pass(m, thr, factor, out, max, n);
+}
+
+int
+locate_seals_faint(const struct ink_map *m, int factor, const struct seal_region *known, int nknown,
+                   struct seal_region *out, int max, int *n)
+{
+	struct seal_region low[LOCATE_MAX_REGIONS];
+	float thr, thr_low;
+	int nl = 0, rc;
+
+	if (!m || !m->v || !out || !n || max < 0 || factor < 1 || nknown < 0 ||
+	    (nknown > 0 && !known))
+		return SEAL_EINVAL;
+	*n = 0;
+	if (!thresholds(m, &thr, &thr_low) || thr_low >= thr)
+		return 0;
+	rc = locate_pass(m, thr_low, factor, low, LOCATE_MAX_REGIONS, &nl);
+	if (rc)
+		return rc;
+	for (int i = 0; i < nl && *n < max; i++)
+		if (!region_known(known, nknown, &low[i]) && !region_known(out, *n, &low[i]))
+			out[(*n)++] = low[i];
+	return 0;
 }

@@ -39,6 +39,16 @@ struct seal_region {
  */
 int locate_seals(const struct ink_map *map, int factor, struct seal_region *out, int max, int *n);
 
+/*
+ * A second look for faint seals: the same search at a lower threshold (12%
+ * instead of 40% of the ink's 90th percentile), which finds a faded seal on
+ * a page dominated by saturated red print (a header, another seal).  Only
+ * regions not already among the nknown in known are returned (up to max,
+ * largest first, *n of them).  Returns 0, SEAL_EINVAL or SEAL_ENOMEM.
+ */
+int locate_seals_faint(const struct ink_map *map, int factor, const struct seal_region *known,
+                       int nknown, struct seal_region *out, int max, int *n);
+
 /* "round", "oval" or "square". */
 const char *seal_shape_name(enum seal_shape s);
 

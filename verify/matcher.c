@@ -9,7 +9,11 @@
  * Polar images give rotation hypotheses for each region (polar.c); regions
  * within MATCH_POLAR_MARGIN of the best polar peak get affine Lucas-Kanade
  * on a coarse view per hypothesis, and the best of all continues with
- * projective refinement on a middle and a fine view (align.c).  On the fine
+ * projective refinement on a middle and a fine view (align.c).  When that
+ * fit looks wrong (blur at the top of the search, no rotation peak, a
+ * fragment-sized region) or no region was found, up to two more regions are
+ * tried, including those of a second, low-threshold look for faint seals,
+ * and a plausible one that explains the query better wins.  On the fine
  * views (both anti-aliased) the reference is blurred to the query's blur and
  * dilated to its stroke width, and distance transforms measure query ink
  * outside the reference ink (costly) while the text-band correlation
@@ -31,6 +35,9 @@
 #define MATCH_CANDIDATES 3     /* query regions compared at most */
 #define MATCH_ROT_PEAKS 3      /* rotation hypotheses per region */
 #define MATCH_POLAR_MARGIN 0.2 /* regions this far below the best polar peak are dropped */
+#define MATCH_RETRIES 2        /* further regions tried after an implausible fit */
+#define IMPLAUSIBLE_POLAR 0.15 /* a rotation peak this weak: the region is likely wrong */
+#define IMPLAUSIBLE_SCALE 0.3  /* query seal / reference seal below this: a fragment */
 #define AA_SIGMA 0.6           /* anti-aliasing blur of the measured views */
 #define OUTLINE_RAYS 360       /* rays of the reference outline profile */
 #define COARSE_N 64            /* coarse view side, grid pixels */
@@ -139,13 +146,16 @@ region_level(const struct ink_map *m, const struct seal_region *r)
 	return 1.0f;
 }
 
-/* Locate seals in the image whose pyramid is p. */
+/* Locate seals in the image whose pyramid is p; with faint, the second look
+ * for faint seals, skipping the nknown regions in known. */
 static int
-find_regions(const struct pyramid *p, struct seal_region *reg, int max, int *n)
+find_regions(const struct pyramid *p, int faint, const struct seal_region *known, int nknown,
+             struct seal_region *reg, int max, int *n)
 {
 	int side = p->lv[0].width > p->lv[0].height ? p->lv[0].width : p->lv[0].height;
 	int f = (side + LOCATE_SIDE / 2) / LOCATE_SIDE, rc;
 	struct ink_map low = {0};
+	const struct ink_map *m;
 
 	if (f < 1)
 		f = 1;
@@ -154,12 +164,17 @@ find_regions(const struct pyramid *p, struct seal_region *reg, int max, int *n)
 		int l = 0;
 		while ((1 << l) < f)
 			l++;
-		return locate_seals(&p->lv[l], f, reg, max, n);
+		m = &p->lv[l];
+	} else {
+		rc = ink_map_downsample(&p->lv[0], f, &low);
+		if (rc)
+			return rc;
+		m = &low;
 	}
-	rc = ink_map_downsample(&p->lv[0], f, &low);
-	if (rc)
-		return rc;
-	rc = locate_seals(&low, f, reg, max, n);
+	if (faint)
+		rc = locate_seals_faint(m, f, known, nknown, reg, max, n);
+	else
+		rc = locate_seals(m, f, reg, max, n);
 	ink_map_fini(&low);
 	return rc;
 }
@@ -222,7 +237,7 @@ ref_prepare(const struct image *ref, struct ref_model *rm)
 	rc = pyramid_build(ref, 1, &rm->pyr);
 	if (rc)
 		return rc;
-	rc = find_regions(&rm->pyr, reg, LOCATE_MAX_REGIONS, &n);
+	rc = find_regions(&rm->pyr, 0, NULL, 0, reg, LOCATE_MAX_REGIONS, &n);
 	if (rc)
 		return rc;
 	if (n == 0)
@@ -368,6 +383,7 @@ struct work {
 	void *edt;
 	double outline[OUTLINE_RAYS]; /* reference outline radius per angle, seal radii */
 	double half;                  /* views cover [-half, half]^2 */
+	int f0;                       /* the query was reduced by this factor first */
 };
 
 static void
@@ -562,8 +578,11 @@ masked_ncc(const float *a, const float *b, const uint8_t *mask, size_t n)
 	return va > 0 && vb > 0 ? (sab - sa * sb / k) / sqrt(va * vb) : 0.0;
 }
 
-/* The evidence figures on the fine views of the chosen candidate. */
-static void
+/* The evidence figures on the fine views of the chosen candidate.  Returns 1
+ * when the fit looks wrong (see implausible()), else 0. */
+static int implausible(int blur_max, const double *f);
+
+static int
 measure(struct work *wk, const struct cand *c, double *f)
 {
 	int n = FINE_N;
@@ -661,7 +680,7 @@ measure(struct work *wk, const struct cand *c, double *f)
 	f[SCORE_MISSING] = nt > 0 ? miss / nt : 1;
 	f[SCORE_DIL] = bd * wk->rm.reg.scale / rn;
 	f[SCORE_BLUR] = bs * wk->rm.reg.scale / rn;
-	f[SCORE_SCALE] = c->reg->scale / wk->rm.reg.scale;
+	f[SCORE_SCALE] = c->reg->scale * wk->f0 / wk->rm.reg.scale;
 	f[SCORE_COVER] = c->reg->coverage;
 	f[SCORE_INK] = nt > 0 ? nq / nt : 0;
 	f[SCORE_POLAR] = c->polar;
@@ -671,6 +690,17 @@ measure(struct work *wk, const struct cand *c, double *f)
 		if (wk->mask[i] && wk->tf.v[i] >= 0.5f && wk->dq[i] > (0.025 * rn) * (0.025 * rn))
 			wk->mask[i] = 0;
 	f[SCORE_NCC_PRESENT] = masked_ncc(wk->tfb.v, wk->q.v, wk->mask, np);
+	return implausible(bs >= sigmas[sizeof(sigmas) / sizeof(sigmas[0]) - 1], f);
+}
+
+/* A fit that more likely found the wrong ink than a hard photo of the right
+ * seal: the reference had to be blurred as far as the search goes (it is
+ * being smeared over something unlike it), the rotation peak is hardly
+ * there, or the region is a fragment of the reference's size. */
+static int
+implausible(int blur_max, const double *f)
+{
+	return blur_max || f[SCORE_POLAR] < IMPLAUSIBLE_POLAR || f[SCORE_SCALE] < IMPLAUSIBLE_SCALE;
 }
 
 int
@@ -679,7 +709,7 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
                        double feat[SCORE_NFEAT])
 {
 	struct work wk;
-	struct seal_region reg[LOCATE_MAX_REGIONS];
+	struct seal_region reg[2 * LOCATE_MAX_REGIONS];
 	struct score_input in;
 	int n = 0, rc;
 
@@ -735,21 +765,23 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 	 * never needs more than QUERY_MAX_SIDE pixels across the page. */
 	int qside = query->width > query->height ? query->width : query->height;
 	int f0 = qside > QUERY_MAX_SIDE ? qside / QUERY_MAX_SIDE : 1;
+	wk.f0 = f0;
 	rc = pyramid_build(query, f0, &wk.qp);
 	if (rc)
 		goto out;
-	rc = find_regions(&wk.qp, reg, LOCATE_MAX_REGIONS, &n);
+	rc = find_regions(&wk.qp, 0, NULL, 0, reg, LOCATE_MAX_REGIONS, &n);
 	if (rc)
 		goto out;
 	struct cand best = {0}, c;
 	int have = 0;
-	/* Every region gets the cheap rotation search; those whose polar
-	 * correlation comes within MATCH_POLAR_MARGIN of the best are aligned. */
-	struct polar_cand pcs[MATCH_CANDIDATES];
-	int npc = 0;
+	/* The first MATCH_CANDIDATES usable regions get the cheap rotation
+	 * search; those whose polar correlation comes within
+	 * MATCH_POLAR_MARGIN of the best are aligned and the best continues. */
+	struct polar_cand pcs[2 * LOCATE_MAX_REGIONS];
+	int npc = 0, next = 0, faint = 0, bi = -1, bad = 1, tried[2 * LOCATE_MAX_REGIONS] = {0};
 	double top = -2;
-	for (int i = 0; i < n && npc < MATCH_CANDIDATES; i++)
-		if (polar_candidate(&wk, &reg[i], &pcs[npc]) == 0) {
+	for (; next < n && npc < MATCH_CANDIDATES; next++)
+		if (polar_candidate(&wk, &reg[next], &pcs[npc]) == 0) {
 			top = pcs[npc].corr[0] > top ? pcs[npc].corr[0] : top;
 			npc++;
 		}
@@ -757,15 +789,53 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 		if (pcs[i].corr[0] < top - MATCH_POLAR_MARGIN)
 			continue;
 		align_candidate(&wk, &pcs[i], &c);
-		if (!have || c.ncc_coarse > best.ncc_coarse)
+		if (!have || c.ncc_coarse > best.ncc_coarse) {
 			best = c;
+			bi = i;
+		}
 		have = 1;
+	}
+	if (have) {
+		align_fine(&wk, &best);
+		bad = measure(&wk, &best, in.f);
+		tried[bi] = 1;
+	}
+	/* No region, or a fit that looks wrong: widen the search (the other
+	 * regions, then a second look for faint seals) and try the regions
+	 * with the strongest rotation peaks; a plausible one that explains the
+	 * query better replaces the first. */
+	for (int k = 0; k < MATCH_RETRIES && bad; k++) {
+		if (next == n && !faint) {
+			int nf = 0;
+			faint = 1;
+			rc = find_regions(&wk.qp, 1, reg, n, reg + n, LOCATE_MAX_REGIONS, &nf);
+			if (rc)
+				goto out;
+			n += nf;
+		}
+		for (; next < n; next++)
+			if (polar_candidate(&wk, &reg[next], &pcs[npc]) == 0)
+				npc++;
+		int ni = -1;
+		for (int i = 0; i < npc; i++)
+			if (!tried[i] && (ni < 0 || pcs[i].corr[0] > pcs[ni].corr[0]))
+				ni = i;
+		if (ni < 0)
+			break;
+		tried[ni] = 1;
+		double f2[SCORE_NFEAT];
+		align_candidate(&wk, &pcs[ni], &c);
+		align_fine(&wk, &c);
+		int bad2 = measure(&wk, &c, f2);
+		if (have && (bad2 || score_z(f2) <= score_z(in.f)))
+			continue;
+		best = c;
+		memcpy(in.f, f2, sizeof(f2));
+		have = 1;
+		bad = bad2;
 	}
 	in.shape_ref = wk.rm.reg.shape;
 	if (have) {
-		align_fine(&wk, &best);
-		measure(&wk, &best, in.f);
-		in.f[SCORE_SCALE] *= f0;
 		in.found = 1;
 		in.shape_q = best.reg->shape;
 		in.radius_px = best.reg->scale * f0;

@@ -34,6 +34,10 @@ struct score_input {
 	double radius_px; /* query seal scale in query pixels */
 };
 
+/* The log-odds z of a genuine impression given the figures (match at
+ * z >= 3.25). */
+double score_z(const double f[SCORE_NFEAT]);
+
 /* Fill out->score, verdict and reason from the figures. */
 void score_decide(const struct score_input *in, struct match_result *out);
 
