@@ -408,7 +408,12 @@ locate_pass(const struct ink_map *m, float thr, int factor, struct seal_region *
 	for (int i = 0; i < nm; i++)
 		for (int j = i + 1; j < nm; j++) {
 			const struct comp *a = &comps[i], *b = &comps[j];
-			int sa = a->x1 - a->x0 > a->y1 - a->y0 ? a->x1 - a->x0 : a->y1 - a->y0;
+			int aw = a->x1 - a->x0, ah = a->y1 - a->y0;
+			int sa = aw > ah ? aw : ah, sl = aw > ah ? ah : aw;
+			/* An elongated component (a red header line) reaches no
+			 * further than a compact one of its thickness would. */
+			if (sa > 3 * sl + 3)
+				sa = 3 * sl + 3;
 			int gx =
 			    b->x0 > a->x1 ? b->x0 - a->x1 : (a->x0 > b->x1 ? a->x0 - b->x1 : 0);
 			int gy =
