@@ -16,6 +16,11 @@
 #include "common/errors.h"
 #include "verify/ink.h"
 
+#define INK_TINT 0.02f      /* paper reading above this much ink is tinted */
+#define INK_TINT_MAX 0.25f  /* ... and below this (above: solid ink, not paper) */
+#define INK_PAPER_SHARE 0.6 /* share of the page taken to be paper at least */
+#define INK_TINT_STEP 7     /* every INK_TINT_STEP-th pixel samples the paper */
+
 int
 ink_map_alloc(struct ink_map *m, int width, int height)
 {
@@ -54,6 +59,36 @@ pixel_ink(const uint8_t *p, int channels)
 	return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
 }
 
+/* Tinted paper (pink, orange) reads as faint ink everywhere, which joins the
+ * whole page into one region and spreads "extra ink" around every stroke.
+ * When most of the page (INK_PAPER_SHARE of a sample of pixels) reads as
+ * faint ink (INK_TINT to INK_TINT_MAX), that level is the paper's and is
+ * subtracted. */
+static void
+remove_tint(struct ink_map *m)
+{
+	size_t np = (size_t)m->width * (size_t)m->height, hist[256] = {0}, total = 0;
+
+	for (size_t i = 0; i < np; i += INK_TINT_STEP) {
+		int b = (int)(m->v[i] * 255.0f);
+		hist[b < 0 ? 0 : (b > 255 ? 255 : b)]++;
+		total++;
+	}
+	size_t want = (size_t)(INK_PAPER_SHARE * (double)total), acc = 0;
+	float bg = 0;
+	for (int b = 0; b < 256; b++) {
+		acc += hist[b];
+		if (acc > want) {
+			bg = (float)b / 255.0f;
+			break;
+		}
+	}
+	if (bg < INK_TINT || bg > INK_TINT_MAX)
+		return; /* white paper, or a solid seal filling the picture */
+	for (size_t i = 0; i < np; i++)
+		m->v[i] = m->v[i] > 1.4f * bg ? m->v[i] - 1.4f * bg : 0.0f;
+}
+
 int
 ink_map_compute(const struct image *img, int factor, struct ink_map *out)
 {
@@ -74,6 +109,7 @@ ink_map_compute(const struct image *img, int factor, struct ink_map *out)
 				o[x] = pixel_ink(row + (size_t)x * (size_t)img->channels,
 				                 img->channels);
 		}
+		remove_tint(out);
 		return 0;
 	}
 	float *cnt = calloc((size_t)w, sizeof(float));
@@ -97,6 +133,7 @@ ink_map_compute(const struct image *img, int factor, struct ink_map *out)
 			o[x] /= cnt[x];
 	}
 	free(cnt);
+	remove_tint(out);
 	return 0;
 }
 

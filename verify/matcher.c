@@ -35,7 +35,7 @@
 #define MATCH_CANDIDATES 3     /* query regions compared at most */
 #define MATCH_ROT_PEAKS 3      /* rotation hypotheses per region */
 #define MATCH_POLAR_MARGIN 0.2 /* regions this far below the best polar peak are dropped */
-#define MATCH_RETRIES 2        /* further regions tried after an implausible fit */
+#define MATCH_RETRIES 1        /* further regions tried after an implausible fit */
 #define IMPLAUSIBLE_POLAR 0.15 /* a rotation peak this weak: the region is likely wrong */
 #define IMPLAUSIBLE_SCALE 0.3  /* query seal / reference seal below this: a fragment */
 #define AA_SIGMA 0.6           /* anti-aliasing blur of the measured views */
