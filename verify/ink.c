@@ -8,6 +8,8 @@
  * images carry no chroma, so they use darkness instead (a scan of a seal
  * printed in black).  Maps are box-averaged on the fly when a factor > 1 is
  * asked for, which is how the locator gets its small working copy cheaply.
+ * Tinted paper (pink, orange) is detected from a pixel sample and its level
+ * subtracted, so the page does not read as one big faint seal.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -19,7 +19,9 @@ struct ink_map {
 };
 
 /* The ink map of img, box-averaged over factor x factor blocks (factor >= 1;
- * the last partial block is averaged over the pixels it has).  Returns 0,
+ * the last partial block is averaged over the pixels it has).  On tinted
+ * paper (most of the page reads as faint ink, 0.02-0.25) 1.4x the paper's
+ * level is subtracted.  Returns 0,
  * SEAL_EINVAL or SEAL_ENOMEM; on error *out owns nothing. */
 int ink_map_compute(const struct image *img, int factor, struct ink_map *out);
 
