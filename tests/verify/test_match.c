@@ -408,6 +408,43 @@ test_two_seals_right_one(void **state)
 	image_fini(&r.img);
 }
 
+/* A seal on tinted (pink) paper under a saturated red letterhead: the page
+ * must not read as one big seal, and the header must not be taken for it. */
+static void
+test_tinted_page_header(void **state)
+{
+	struct render_params p;
+	struct ref r;
+	struct image q;
+	struct match_result res;
+	(void)state;
+
+	params_round(&p);
+	ref_make(&p, &r);
+	page_make(&q, 1200, 1000);
+	for (int y = 0; y < q.height; y++)
+		for (int x = 0; x < q.width; x++) {
+			uint8_t *px = q.pixels + (size_t)y * q.stride + (size_t)x * 3;
+			int head = y >= 40 && y < 90 && x >= 100 && x < 1100;
+			if (px[0] == 40 && !head)
+				continue; /* black print stays */
+			px[0] = head ? 200 : 250;
+			px[1] = head ? 20 : 214;
+			px[2] = head ? 30 : 210;
+		}
+	p.size_px = 460;
+	p.rotation_deg = 40;
+	if (render_seal_onto(&p, &q, 640, 600))
+		fail_msg("render_seal_onto failed");
+	compare(&r, &q, &res);
+	if (fabs(res.cx - 640) > 8 || fabs(res.cy - 600) > 8)
+		fail_msg("tinted page: expected the seal at (640, 600), got (%.1f, %.1f), %s (%s)",
+		         res.cx, res.cy, match_verdict_name(res.verdict), res.reason);
+	expect_verdict(&res, MATCH_MATCH, "tinted page with a red header");
+	image_fini(&q);
+	image_fini(&r.img);
+}
+
 static void
 test_other_shapes_match(void **state)
 {
@@ -541,6 +578,7 @@ main(void)
 	    cmocka_unit_test(test_thicker_border_mismatch),
 	    cmocka_unit_test(test_blank_page),
 	    cmocka_unit_test(test_two_seals_right_one),
+	    cmocka_unit_test(test_tinted_page_header),
 	    cmocka_unit_test(test_other_shapes_match),
 	    cmocka_unit_test(test_features_golden),
 	    cmocka_unit_test(test_bad_arguments),
