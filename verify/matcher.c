@@ -816,9 +816,12 @@ matcher_compare_detail(const struct image *ref, const uint8_t *features, size_t 
 		for (; next < n; next++)
 			if (polar_candidate(&wk, &reg[next], &pcs[npc]) == 0)
 				npc++;
+		/* Fragment-sized regions would be rejected anyway: skip them. */
 		int ni = -1;
 		for (int i = 0; i < npc; i++)
-			if (!tried[i] && (ni < 0 || pcs[i].corr[0] > pcs[ni].corr[0]))
+			if (!tried[i] &&
+			    pcs[i].reg->scale * f0 >= IMPLAUSIBLE_SCALE * wk.rm.reg.scale &&
+			    (ni < 0 || pcs[i].corr[0] > pcs[ni].corr[0]))
 				ni = i;
 		if (ni < 0)
 			break;
