@@ -122,13 +122,14 @@ write_samples(const char *dir, struct registry *reg)
 		code_make("6101001", i, code);
 		if (registry_seal_get(txn, code, &s) != 0)
 			continue;
-		/* A white page with grey "text" lines and the seal stamped over them. */
+		/* A white page with lines of dark "text" (3 px strokes, like 12 pt
+		 * print) and the seal stamped over them. */
 		rc = image_alloc(&page, 1000, 1100, 3, 250);
 		if (rc != 0)
 			break;
-		for (int y = 120; y < 1000; y += 46)
+		for (int y = 120; y < 1000; y += 40)
 			for (int x = 80; x < 920; x++)
-				for (int t = 0; t < 6; t++)
+				for (int t = 0; t < 3; t++)
 					if ((x / 23) % 5 != 4)
 						memset(page.pixels + (size_t)(y + t) * page.stride +
 						           (size_t)x * 3,
@@ -138,7 +139,7 @@ write_samples(const char *dir, struct registry *reg)
 		p.name = s.holder;
 		p.type_text = s.type;
 		p.code = s.code;
-		p.size_px = 520;
+		p.size_px = 480; /* as registered: glyph sizes round differently at other sizes */
 		p.rotation_deg = 17.0 * i;
 		rc = render_seal_onto(&p, &page, 560, 640);
 		if (rc == 0)
