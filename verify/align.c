@@ -15,6 +15,7 @@
 
 #include "common/errors.h"
 #include "verify/align.h"
+#include "verify/linsolve.h"
 
 int
 view_alloc(struct view *vw, int n, double half)
@@ -191,41 +192,6 @@ view_edt(const struct view *vw, float thr, float *dist, void *work)
 	}
 }
 
-/* Solve the n x n system a x = b in place (n <= 8); returns 0 or -1. */
-static int
-solve_n(double *a, double *b, int n)
-{
-	for (int c = 0; c < n; c++) {
-		int p = c;
-		for (int r = c + 1; r < n; r++)
-			if (fabs(a[r * n + c]) > fabs(a[p * n + c]))
-				p = r;
-		if (fabs(a[p * n + c]) < 1e-12)
-			return -1;
-		for (int k = 0; k < n; k++) {
-			double t = a[c * n + k];
-			a[c * n + k] = a[p * n + k];
-			a[p * n + k] = t;
-		}
-		double t = b[c];
-		b[c] = b[p];
-		b[p] = t;
-		for (int r = c + 1; r < n; r++) {
-			double f = a[r * n + c] / a[c * n + c];
-			for (int k = c; k < n; k++)
-				a[r * n + k] -= f * a[c * n + k];
-			b[r] -= f * b[c];
-		}
-	}
-	for (int c = n - 1; c >= 0; c--) {
-		double s = b[c];
-		for (int k = c + 1; k < n; k++)
-			s -= a[c * n + k] * b[k];
-		b[c] = s / a[c * n + c];
-	}
-	return 0;
-}
-
 static double
 ncc(const float *a, const float *b, size_t n)
 {
@@ -314,7 +280,7 @@ align_refine(const struct view *tmpl, const struct ink_map *map, int factor, flo
 		/* A little damping keeps poorly constrained directions still. */
 		for (int r = 0; r < np_; r++)
 			H[r * np_ + r] *= 1.001;
-		if (solve_n(H, b, np_))
+		if (linsolve(H, b, np_))
 			break;
 		double step = 0;
 		for (int r = 0; r < np_; r++) {

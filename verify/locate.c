@@ -22,6 +22,7 @@
 
 #include "common/errors.h"
 #include "verify/locate.h"
+#include "verify/linsolve.h"
 
 #define LOCATE_MIN_SIDE 14
 #define LOCATE_MAX_COMPONENTS 4096
@@ -47,44 +48,6 @@ struct comp {
 	double mass;
 	int merged; /* a group of fragments: pixels belong via root[] */
 };
-
-/* Solve the n x n system a x = b in place (Gaussian elimination, partial
- * pivoting).  Returns 0 or -1 when singular. */
-static int
-solve(double *a, double *b, int n)
-{
-	for (int c = 0; c < n; c++) {
-		int p = c;
-		for (int r = c + 1; r < n; r++)
-			if (fabs(a[r * n + c]) > fabs(a[p * n + c]))
-				p = r;
-		if (fabs(a[p * n + c]) < 1e-12)
-			return -1;
-		if (p != c) {
-			for (int k = 0; k < n; k++) {
-				double t = a[c * n + k];
-				a[c * n + k] = a[p * n + k];
-				a[p * n + k] = t;
-			}
-			double t = b[c];
-			b[c] = b[p];
-			b[p] = t;
-		}
-		for (int r = c + 1; r < n; r++) {
-			double f = a[r * n + c] / a[c * n + c];
-			for (int k = c; k < n; k++)
-				a[r * n + k] -= f * a[c * n + k];
-			b[r] -= f * b[c];
-		}
-	}
-	for (int c = n - 1; c >= 0; c--) {
-		double s = b[c];
-		for (int k = c + 1; k < n; k++)
-			s -= a[c * n + k] * b[k];
-		b[c] = s / a[c * n + c];
-	}
-	return 0;
-}
 
 struct ellipse {
 	double cx, cy, a, b, theta;
@@ -112,7 +75,7 @@ fit_ellipse(const double *px, const double *py, const double *w, int n, double o
 		}
 		used++;
 	}
-	if (used < 8 || solve(ata, atb, 5))
+	if (used < 8 || linsolve(ata, atb, 5))
 		return -1;
 	double A = atb[0], B = atb[1], C = atb[2], D = atb[3], E = atb[4];
 	double det = 4 * A * C - B * B;
